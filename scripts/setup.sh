@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs, idempotently, what building and testing cognate needs on a fresh
+# machine: the wasm target, worker-build and wasm-bindgen-cli pinned to the
+# crate's versions, and the npm packages (which bring Node 22 for wrangler).
+# Everything comes from the package registries; nothing else is fetched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORKER_BUILD_VERSION=0.8.7
+WASM_BINDGEN_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if ! cargo install --list | grep -qx "worker-build v${WORKER_BUILD_VERSION}:"; then
+  step "installing worker-build ${WORKER_BUILD_VERSION} (about 5 minutes, once)"
+  cargo install worker-build --version "${WORKER_BUILD_VERSION}" --locked
+fi
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q "${WASM_BINDGEN_VERSION}"; then
+  step "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (about 3 minutes, once)"
+  # Not --locked: its lockfile pins a dependency the registry no longer serves.
+  cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
+fi
+
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.cognate-lock 2>/dev/null)" != "$lock_hash" ]; then
+  step "installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+  echo "$lock_hash" > node_modules/.cognate-lock
+fi

@@ -1,0 +1,243 @@
+//! The service's secrets and the keys derived from them. Every secret is a
+//! newtype whose `Debug` prints `[redacted]`; derived keys are separated by
+//! HKDF labels and, where they serve one pool, by the pool id.
+
+use std::fmt;
+
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use hkdf::Hkdf;
+use serde::Deserialize;
+use sha2::Sha256;
+
+/// A secret could not be read from configuration.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{name}: {reason}")]
+pub struct KeyError {
+    /// Which secret.
+    pub name: &'static str,
+    /// What is wrong with it (never its value).
+    pub reason: &'static str,
+}
+
+/// Decodes base64 in either alphabet, padded or not.
+pub fn decode_base64(s: &str) -> Option<Vec<u8>> {
+    let s = s.trim().trim_end_matches('=');
+    if s.contains(['+', '/']) {
+        STANDARD_NO_PAD.decode(s).ok()
+    } else {
+        URL_SAFE_NO_PAD.decode(s).ok()
+    }
+}
+
+/// HKDF-SHA256 of `ikm` with info `label ‖ 0x00 ‖ context`, 32 bytes.
+fn derive(ikm: &[u8], label: &str, context: &str) -> [u8; 32] {
+    let hk = Hkdf::<Sha256>::new(None, ikm);
+    let mut info = Vec::with_capacity(label.len() + 1 + context.len());
+    info.extend_from_slice(label.as_bytes());
+    info.push(0);
+    info.extend_from_slice(context.as_bytes());
+    let mut out = [0u8; 32];
+    hk.expand(&info, &mut out).expect("32 bytes is a valid HKDF-SHA256 length");
+    out
+}
+
+macro_rules! redacted_debug {
+    ($($t:ty),*) => {$(
+        impl fmt::Debug for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($t), "([redacted])"))
+            }
+        }
+    )*};
+}
+
+/// The hash key: the root of routing tags and login MACs.
+#[derive(Clone)]
+pub struct HashKey(Vec<u8>);
+
+/// The key of pools' routing tags.
+#[derive(Clone)]
+pub struct RouteKey([u8; 32]);
+
+redacted_debug!(HashKey, RouteKey, CredentialKey, AdminKey);
+
+impl HashKey {
+    /// Reads the base64 secret; it must hold at least 32 bytes.
+    pub fn parse(b64: &str) -> Result<Self, KeyError> {
+        match decode_base64(b64) {
+            Some(bytes) if bytes.len() >= 32 => Ok(Self(bytes)),
+            Some(_) => Err(KeyError { name: "HASH_KEY", reason: "must hold at least 32 bytes" }),
+            None => Err(KeyError { name: "HASH_KEY", reason: "is not base64" }),
+        }
+    }
+
+    /// The key of routing tags.
+    pub fn route_key(&self) -> RouteKey {
+        RouteKey(derive(&self.0, "cognate/v1/route", ""))
+    }
+}
+
+impl RouteKey {
+    /// The key bytes.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// A key from raw bytes, for tests.
+    pub fn for_tests(bytes: &[u8; 32]) -> Self {
+        Self(*bytes)
+    }
+}
+
+/// One credential key with its id.
+#[derive(Clone)]
+pub struct CredentialKey {
+    id: String,
+    key: Vec<u8>,
+}
+
+impl CredentialKey {
+    /// A key with id `id` (1–16 chars of `[A-Za-z0-9_-]`) and at least 32 bytes.
+    pub fn new(id: &str, key: Vec<u8>) -> Result<Self, KeyError> {
+        let name = "CREDENTIAL_KEYS";
+        if id.is_empty() || id.len() > 16 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            return Err(KeyError { name, reason: "a key id must be 1-16 chars of [A-Za-z0-9_-]" });
+        }
+        if key.len() < 32 {
+            return Err(KeyError { name, reason: "a key must hold at least 32 bytes" });
+        }
+        Ok(Self { id: id.to_owned(), key })
+    }
+
+    /// The key id carried in session tokens.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// The AEAD key that seals session tokens of `pool_id`.
+    pub fn seal_key(&self, pool_id: &str) -> [u8; 32] {
+        derive(&self.key, "cognate/v1/seal", pool_id)
+    }
+
+    /// The MAC key that makes secret access keys of `pool_id`.
+    pub fn secret_key(&self, pool_id: &str) -> [u8; 32] {
+        derive(&self.key, "cognate/v1/secret", pool_id)
+    }
+}
+
+/// The credential keys: the current one seals, the previous one still opens.
+#[derive(Debug, Clone)]
+pub struct CredentialKeys {
+    /// The key new credentials are made with.
+    pub current: CredentialKey,
+    /// The key before it, accepted while its credentials live.
+    pub previous: Option<CredentialKey>,
+}
+
+#[derive(Deserialize)]
+struct CredentialKeyJson {
+    id: String,
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct CredentialKeysJson {
+    current: CredentialKeyJson,
+    previous: Option<CredentialKeyJson>,
+}
+
+impl CredentialKeys {
+    /// Reads `{"current": {"id", "key"}, "previous": {...}}` (keys in base64).
+    pub fn parse(json: &str) -> Result<Self, KeyError> {
+        let name = "CREDENTIAL_KEYS";
+        let raw: CredentialKeysJson = serde_json::from_str(json)
+            .map_err(|_| KeyError { name, reason: "is not {\"current\":{\"id\",\"key\"}}" })?;
+        let one = |k: CredentialKeyJson| {
+            let bytes = decode_base64(&k.key).ok_or(KeyError { name, reason: "a key is not base64" })?;
+            CredentialKey::new(&k.id, bytes)
+        };
+        let current = one(raw.current)?;
+        let previous = raw.previous.map(one).transpose()?;
+        if previous.as_ref().is_some_and(|p| p.id == current.id) {
+            return Err(KeyError { name, reason: "current and previous need different ids" });
+        }
+        Ok(Self { current, previous })
+    }
+
+    /// The key with id `id`, current or previous.
+    pub fn find(&self, id: &str) -> Option<&CredentialKey> {
+        std::iter::once(&self.current).chain(self.previous.as_ref()).find(|k| k.id == id)
+    }
+}
+
+/// The admin principal's access key pair.
+#[derive(Clone)]
+pub struct AdminKey {
+    /// The access key id (not secret).
+    pub access_key_id: String,
+    secret: String,
+}
+
+impl AdminKey {
+    /// A key pair; the id must look like an AWS access key id.
+    pub fn new(access_key_id: &str, secret: &str) -> Result<Self, KeyError> {
+        let name = "ADMIN_ACCESS_KEY_ID";
+        if access_key_id.len() < 16
+            || access_key_id.len() > 128
+            || !access_key_id.chars().all(|c| c.is_ascii_alphanumeric())
+        {
+            return Err(KeyError { name, reason: "must be 16-128 ASCII letters and digits" });
+        }
+        if secret.len() < 16 {
+            return Err(KeyError { name: "ADMIN_SECRET_ACCESS_KEY", reason: "must be at least 16 chars" });
+        }
+        Ok(Self { access_key_id: access_key_id.to_owned(), secret: secret.to_owned() })
+    }
+
+    /// The secret access key, for the SigV4 verifier only.
+    pub fn expose_secret(&self) -> &str {
+        &self.secret
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_in_both_alphabets() {
+        assert_eq!(decode_base64("+/8="), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64("-_8"), Some(vec![0xfb, 0xff]));
+        assert_eq!(decode_base64("!!"), None);
+    }
+
+    #[test]
+    fn derived_keys_are_separated_by_label_and_pool() {
+        let k = CredentialKey::new("k1", vec![9; 32]).unwrap();
+        assert_ne!(k.seal_key("p1"), k.secret_key("p1"));
+        assert_ne!(k.seal_key("p1"), k.seal_key("p2"));
+        assert_eq!(k.seal_key("p1"), k.seal_key("p1"));
+    }
+
+    #[test]
+    fn credential_keys_parse_and_find() {
+        let json = r#"{"current":{"id":"c2","key":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+                       "previous":{"id":"c1","key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}}"#;
+        let keys = CredentialKeys::parse(json).unwrap();
+        assert_eq!(keys.find("c1").unwrap().id(), "c1");
+        assert!(keys.find("c3").is_none());
+        assert!(CredentialKeys::parse(r#"{"current":{"id":"c","key":"AAAA"}}"#).is_err());
+        assert!(CredentialKeys::parse("nope").is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let admin = AdminKey::new("AKIAEXAMPLEEXAMPLE12", "very-secret-value-123").unwrap();
+        let hash = HashKey::parse(&"A".repeat(43)).unwrap();
+        let shown = format!("{admin:?} {hash:?} {:?}", hash.route_key());
+        assert!(!shown.contains("very-secret"));
+        assert!(shown.contains("[redacted]"));
+        assert!(HashKey::parse("AAAA").is_err());
+    }
+}

@@ -1,0 +1,26 @@
+//! The sans-IO core: protocol, validation, identities, credentials, tokens,
+//! SigV4 and the pool authority's rules. No platform types and no I/O here:
+//! storage, time, randomness and signing arrive as capabilities.
+
+pub mod authority;
+pub mod capabilities;
+pub mod config;
+pub mod credentials;
+pub mod error;
+pub mod ids;
+pub mod keys;
+pub mod ledger;
+pub mod memory;
+pub mod model;
+pub mod principal;
+pub mod protocol;
+pub mod records;
+pub mod service;
+pub mod sigv4;
+pub mod store;
+pub mod time;
+pub mod token;
+pub mod validate;
+
+#[cfg(test)]
+pub(crate) mod testing;

@@ -1,0 +1,279 @@
+//! The AWS JSON 1.1 protocol as Cognito Identity speaks it: requests and
+//! responses as plain data, the operation named by `X-Amz-Target`, error
+//! bodies and headers, and the CORS rules for browsers on any origin.
+
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+
+use super::error::{ApiError, ErrorKind};
+use super::time::format_http_date;
+
+/// The largest request body read (a legal request is far smaller).
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+/// The target prefix of every operation.
+pub const TARGET_PREFIX: &str = "AWSCognitoIdentityService.";
+/// The legacy, fully qualified target prefix.
+pub const LEGACY_TARGET_PREFIX: &str = "com.amazonaws.cognito.identity.model.AWSCognitoIdentityService.";
+/// The protocol's content type.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
+
+const ALLOW_HEADERS: &str = "content-type, x-amz-target, x-amz-user-agent, amz-sdk-invocation-id, amz-sdk-request, \
+                             authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256";
+const EXPOSE_HEADERS: &str = "date, x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage";
+
+/// An HTTP request, as the platform received it.
+#[derive(Debug, Clone, Default)]
+pub struct HttpRequest {
+    /// The method, upper case.
+    pub method: String,
+    /// The path, still percent-encoded.
+    pub path: String,
+    /// The query string without `?`.
+    pub query: String,
+    /// The headers; names in any case.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// An HTTP response for the platform to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A JSON response with the protocol's content type.
+    pub fn json(status: u16, body: &Value) -> Self {
+        Self {
+            status,
+            headers: vec![("content-type".into(), CONTENT_TYPE.into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// A JSON document with plain `application/json` (discovery, JWKS).
+    pub fn document(body: &Value, max_age: u32) -> Self {
+        Self {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("cache-control".into(), format!("public, max-age={max_age}")),
+            ],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// The error response Cognito would send.
+    pub fn error(error: &ApiError) -> Self {
+        let name = error.kind.wire_name();
+        let mut r = Self::json(error.kind.status(), &json!({ "__type": name, "message": error.message }));
+        r.headers.push(("x-amzn-errortype".into(), name.into()));
+        let header_safe: String =
+            error.message.chars().filter(|c| c.is_ascii() && !c.is_ascii_control()).take(512).collect();
+        r.headers.push(("x-amzn-errormessage".into(), header_safe));
+        r
+    }
+
+    /// A CORS preflight answer.
+    pub fn preflight() -> Self {
+        Self {
+            status: 204,
+            headers: vec![
+                ("access-control-allow-methods".into(), "GET, POST, OPTIONS".into()),
+                ("access-control-allow-headers".into(), ALLOW_HEADERS.into()),
+                ("access-control-max-age".into(), "86400".into()),
+            ],
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds what every response carries: request id, `Date`, CORS.
+    pub fn finish(mut self, request_id: &str, now: u64) -> Self {
+        self.headers.push(("x-amzn-requestid".into(), request_id.into()));
+        self.headers.push(("date".into(), format_http_date(now)));
+        self.headers.push(("access-control-allow-origin".into(), "*".into()));
+        self.headers.push(("access-control-expose-headers".into(), EXPOSE_HEADERS.into()));
+        self
+    }
+}
+
+/// The operations cognate serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub enum Operation {
+    CreateIdentityPool,
+    DescribeIdentityPool,
+    UpdateIdentityPool,
+    DeleteIdentityPool,
+    ListIdentityPools,
+    SetIdentityPoolRoles,
+    GetIdentityPoolRoles,
+    DescribeIdentity,
+    ListIdentities,
+    DeleteIdentities,
+    GetId,
+    GetCredentialsForIdentity,
+    GetOpenIdToken,
+    /// cognate's extension: create a pool with a given id (moving a pool
+    /// from Cognito keeps the id that apps have built in).
+    ImportIdentityPool,
+}
+
+const OPERATIONS: [(Operation, &str); 14] = [
+    (Operation::CreateIdentityPool, "CreateIdentityPool"),
+    (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
+    (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
+    (Operation::DeleteIdentityPool, "DeleteIdentityPool"),
+    (Operation::ListIdentityPools, "ListIdentityPools"),
+    (Operation::SetIdentityPoolRoles, "SetIdentityPoolRoles"),
+    (Operation::GetIdentityPoolRoles, "GetIdentityPoolRoles"),
+    (Operation::DescribeIdentity, "DescribeIdentity"),
+    (Operation::ListIdentities, "ListIdentities"),
+    (Operation::DeleteIdentities, "DeleteIdentities"),
+    (Operation::GetId, "GetId"),
+    (Operation::GetCredentialsForIdentity, "GetCredentialsForIdentity"),
+    (Operation::GetOpenIdToken, "GetOpenIdToken"),
+    (Operation::ImportIdentityPool, "ImportIdentityPool"),
+];
+
+impl Operation {
+    /// The operation named by an `X-Amz-Target` header.
+    pub fn from_target(target: Option<&str>) -> Result<Self, ApiError> {
+        let unknown = || ApiError::new(ErrorKind::UnknownOperation, "");
+        let target = target.ok_or_else(unknown)?;
+        let name = target
+            .strip_prefix(TARGET_PREFIX)
+            .or_else(|| target.strip_prefix(LEGACY_TARGET_PREFIX))
+            .ok_or_else(unknown)?;
+        OPERATIONS.iter().find(|(_, n)| *n == name).map(|(op, _)| *op).ok_or_else(unknown)
+    }
+
+    /// The operation's name.
+    pub fn name(self) -> &'static str {
+        OPERATIONS.iter().find(|(op, _)| *op == self).map(|(_, n)| *n).unwrap_or_default()
+    }
+
+    /// Whether the operation is called unsigned (by end users' apps).
+    pub fn is_public(self) -> bool {
+        matches!(self, Self::GetId | Self::GetCredentialsForIdentity | Self::GetOpenIdToken)
+    }
+}
+
+/// Checks the content type: the protocol's, or plain JSON.
+pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
+    let essence = value.unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    match essence.as_str() {
+        CONTENT_TYPE | "application/json" => Ok(()),
+        _ => Err(ApiError::new(ErrorKind::UnknownOperation, "Content-Type must be application/x-amz-json-1.1.")),
+    }
+}
+
+/// Reads an operation's input. Malformed JSON, a non-object body or a
+/// member of the wrong type is a `SerializationException` whose message
+/// echoes nothing from the body (it may hold tokens).
+pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|_| ApiError::new(ErrorKind::Serialization, "The request body is not valid JSON."))?;
+    if !value.is_object() {
+        return Err(ApiError::new(ErrorKind::Serialization, "The request body must be a JSON object."));
+    }
+    serde_json::from_value(value)
+        .map_err(|_| ApiError::new(ErrorKind::Serialization, "A member of the request has the wrong type."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn targets_in_both_forms() {
+        assert_eq!(Operation::from_target(Some("AWSCognitoIdentityService.GetId")), Ok(Operation::GetId));
+        assert_eq!(
+            Operation::from_target(Some("com.amazonaws.cognito.identity.model.AWSCognitoIdentityService.GetId")),
+            Ok(Operation::GetId)
+        );
+        for bad in [None, Some(""), Some("AWSCognitoIdentityService.Nope"), Some("GetId"), Some("Other.GetId")] {
+            assert_eq!(Operation::from_target(bad).unwrap_err().kind, ErrorKind::UnknownOperation, "{bad:?}");
+        }
+        for (op, name) in OPERATIONS {
+            assert_eq!(op.name(), name);
+        }
+    }
+
+    #[test]
+    fn errors_carry_type_and_headers() {
+        let r = HttpResponse::error(&ApiError::pool_not_found("us-east-1:x")).finish("rid", 1_440_938_160);
+        assert_eq!(r.status, 400);
+        let body: Value = serde_json::from_slice(&r.body).unwrap();
+        assert_eq!(
+            body,
+            json!({"__type": "ResourceNotFoundException", "message": "IdentityPool 'us-east-1:x' not found."})
+        );
+        assert_eq!(r.header("x-amzn-ErrorType"), Some("ResourceNotFoundException"));
+        assert_eq!(r.header("x-amzn-RequestId"), Some("rid"));
+        assert_eq!(r.header("Date"), Some("Sun, 30 Aug 2015 12:36:00 GMT"));
+        assert_eq!(r.header("access-control-allow-origin"), Some("*"));
+        assert!(r.header("access-control-allow-credentials").is_none());
+        assert_eq!(HttpResponse::error(&ApiError::internal("boom")).status, 500);
+    }
+
+    #[test]
+    fn preflight_allows_what_the_sdk_sends() {
+        let r = HttpResponse::preflight();
+        let allowed = r.header("access-control-allow-headers").unwrap();
+        for h in ["x-amz-target", "x-amz-security-token", "amz-sdk-invocation-id", "authorization"] {
+            assert!(allowed.contains(h), "{h}");
+        }
+    }
+
+    #[test]
+    fn bodies_that_are_not_the_input() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(rename_all = "PascalCase")]
+        struct In {
+            #[allow(dead_code)]
+            logins: Option<BTreeMap<String, String>>,
+        }
+        assert!(parse_input::<In>(b"").is_ok());
+        assert!(parse_input::<In>(b"{\"Unknown\": 1}").is_ok());
+        for (body, kind) in [
+            (&b"{"[..], ErrorKind::Serialization),
+            (b"[]", ErrorKind::Serialization),
+            (b"\"x\"", ErrorKind::Serialization),
+            (b"{\"Logins\": \"eyJsecret-token\"}", ErrorKind::Serialization),
+        ] {
+            let err = parse_input::<In>(body).unwrap_err();
+            assert_eq!(err.kind, kind);
+            assert!(!err.message.contains("secret"));
+        }
+    }
+
+    #[test]
+    fn content_types() {
+        assert!(check_content_type(Some("application/x-amz-json-1.1")).is_ok());
+        assert!(check_content_type(Some("application/x-amz-json-1.1; charset=utf-8")).is_ok());
+        assert!(check_content_type(Some("application/json")).is_ok());
+        assert!(check_content_type(Some("text/plain")).is_err());
+        assert!(check_content_type(None).is_err());
+    }
+}

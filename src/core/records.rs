@@ -1,0 +1,152 @@
+//! What cognate keeps about pools and identities (see `storage-schema.md`):
+//! settings, roles and hashed logins, never a subject, token or claim.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::model::{IdentityDescription, IdentityPool, RoleMapping};
+use super::store::MAX_METADATA_BYTES;
+
+/// A pool: its settings as given, its roles and role mappings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolRecord {
+    /// The settings, with `IdentityPoolId` set.
+    pub config: IdentityPool,
+    /// `authenticated` / `unauthenticated` → role ARN.
+    #[serde(default)]
+    pub roles: BTreeMap<String, String>,
+    /// Provider name → role mapping.
+    #[serde(default)]
+    pub role_mappings: BTreeMap<String, RoleMapping>,
+    /// When the pool was created (epoch seconds).
+    pub created: u64,
+}
+
+impl PoolRecord {
+    /// The pool id.
+    pub fn id(&self) -> &str {
+        self.config.identity_pool_id.as_deref().unwrap_or_default()
+    }
+
+    /// The KV metadata that lets one `list()` serve ListIdentityPools.
+    pub fn list_metadata(&self) -> String {
+        serde_json::json!({ "name": self.config.identity_pool_name }).to_string()
+    }
+}
+
+/// The name in a pool key's metadata.
+pub fn pool_name_from_metadata(metadata: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(metadata).ok()?;
+    v.get("name")?.as_str().map(str::to_owned)
+}
+
+/// One login of an identity, known only by its MAC.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRef {
+    /// The canonical provider name (the `Logins` key).
+    pub provider: String,
+    /// Lowercase hex `HMAC-SHA256(k_pool, provider ‖ 0x00 ‖ sub)`.
+    pub mac: String,
+}
+
+/// An identity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityRecord {
+    /// The pool it belongs to.
+    pub pool: String,
+    /// Its logins; none means a guest (unauthenticated) identity.
+    #[serde(default)]
+    pub logins: Vec<LoginRef>,
+    /// When it was created.
+    pub created: u64,
+    /// When it last changed.
+    pub modified: u64,
+    /// Whether it was disabled (merged into another).
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// The description kept in a member key's metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberMetadata {
+    /// Provider names; `None` when they did not fit (read the record).
+    #[serde(rename = "l", skip_serializing_if = "Option::is_none")]
+    pub logins: Option<Vec<String>>,
+    /// Created.
+    #[serde(rename = "c")]
+    pub created: u64,
+    /// Last modified.
+    #[serde(rename = "m")]
+    pub modified: u64,
+    /// Disabled.
+    #[serde(rename = "d")]
+    pub disabled: bool,
+}
+
+impl IdentityRecord {
+    /// Whether this is a guest identity.
+    pub fn is_guest(&self) -> bool {
+        self.logins.is_empty()
+    }
+
+    /// The provider names of its logins.
+    pub fn provider_names(&self) -> Vec<String> {
+        self.logins.iter().map(|l| l.provider.clone()).collect()
+    }
+
+    /// The API's description of it.
+    pub fn description(&self, identity_id: &str) -> IdentityDescription {
+        IdentityDescription {
+            identity_id: identity_id.to_owned(),
+            logins: self.provider_names(),
+            creation_date: self.created,
+            last_modified_date: self.modified,
+        }
+    }
+
+    /// The member key's metadata; provider names are left out (and read
+    /// from the record) if they would overflow KV's metadata limit.
+    pub fn member_metadata(&self) -> String {
+        let mut meta = MemberMetadata {
+            logins: Some(self.provider_names()),
+            created: self.created,
+            modified: self.modified,
+            disabled: self.disabled,
+        };
+        let json = serde_json::to_string(&meta).expect("metadata serializes");
+        if json.len() <= MAX_METADATA_BYTES {
+            return json;
+        }
+        meta.logins = None;
+        serde_json::to_string(&meta).expect("metadata serializes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn member_metadata_stays_within_kvs_limit() {
+        let mut rec = IdentityRecord { pool: "p".into(), logins: vec![], created: 1, modified: 2, disabled: false };
+        assert_eq!(rec.member_metadata(), r#"{"l":[],"c":1,"m":2,"d":false}"#);
+        rec.logins =
+            (0..20).map(|i| LoginRef { provider: format!("{i}{}", "p".repeat(127)), mac: "00".into() }).collect();
+        let meta: MemberMetadata = serde_json::from_str(&rec.member_metadata()).unwrap();
+        assert_eq!(meta.logins, None);
+        assert!(rec.member_metadata().len() <= MAX_METADATA_BYTES);
+    }
+
+    #[test]
+    fn pool_names_come_back_from_metadata() {
+        let rec = PoolRecord {
+            config: IdentityPool { identity_pool_name: Some("a pool".into()), ..Default::default() },
+            roles: BTreeMap::new(),
+            role_mappings: BTreeMap::new(),
+            created: 0,
+        };
+        assert_eq!(pool_name_from_metadata(&rec.list_metadata()).as_deref(), Some("a pool"));
+        assert_eq!(pool_name_from_metadata("not json"), None);
+    }
+}

@@ -1,0 +1,124 @@
+//! The admin operations on identities: describe, list (one store `list()`
+//! per page, descriptions from key metadata) and delete (grouped by the
+//! pool authority that holds them).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::pools::list_error;
+use super::{unexpected, Service};
+use crate::core::authority::{Command, Outcome};
+use crate::core::capabilities::{Authority, Signer};
+use crate::core::error::ApiError;
+use crate::core::ids::RouteTag;
+use crate::core::model::{check_id, check_page, IdentityDescription, MAX_ID_LEN};
+use crate::core::records::MemberMetadata;
+use crate::core::store::{keys, Store};
+use crate::core::validate::{Pattern, Violations};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct IdentityIdInput {
+    identity_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListIdentitiesInput {
+    identity_pool_id: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    hide_disabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct DeleteIdentitiesInput {
+    identity_ids_to_delete: Option<Vec<String>>,
+}
+
+impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+    pub(super) async fn describe_identity(&self, input: IdentityIdInput) -> Result<Value, ApiError> {
+        let mut v = Violations::new();
+        check_id(&mut v, "identityId", &input.identity_id);
+        v.finish()?;
+        let id = input.identity_id.unwrap_or_default();
+        let record = self.identity(&id).await?;
+        Ok(serde_json::to_value(record.description(&id)).expect("descriptions serialize"))
+    }
+
+    pub(super) async fn list_identities(&self, input: ListIdentitiesInput) -> Result<Value, ApiError> {
+        let mut v = Violations::new();
+        check_id(&mut v, "identityPoolId", &input.identity_pool_id);
+        check_page(&mut v, &input.max_results, &input.next_token);
+        v.finish()?;
+        let pool_id = input.identity_pool_id.unwrap_or_default();
+        self.pool(&pool_id).await?;
+        let prefix = keys::member_prefix(&pool_id);
+        let limit = input.max_results.unwrap_or(60) as u32;
+        let page = self.store.list(&prefix, input.next_token.as_deref(), limit).await.map_err(list_error)?;
+        let mut identities = Vec::with_capacity(page.keys.len());
+        for key in &page.keys {
+            let identity_id = &key.name[prefix.len()..];
+            let meta: Option<MemberMetadata> = key.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok());
+            let description = match meta {
+                Some(MemberMetadata { logins: Some(logins), created, modified, disabled }) => {
+                    if disabled && input.hide_disabled == Some(true) {
+                        continue;
+                    }
+                    IdentityDescription {
+                        identity_id: identity_id.to_owned(),
+                        logins,
+                        creation_date: created,
+                        last_modified_date: modified,
+                    }
+                }
+                // Metadata without the provider names (too long) or unreadable:
+                // the record has it all.
+                _ => match self.identity(identity_id).await {
+                    Ok(record) if record.disabled && input.hide_disabled == Some(true) => continue,
+                    Ok(record) => record.description(identity_id),
+                    Err(_) => continue,
+                },
+            };
+            identities.push(description);
+        }
+        let mut out = json!({ "IdentityPoolId": pool_id, "Identities": identities });
+        if let Some(cursor) = page.cursor {
+            out["NextToken"] = cursor.into();
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn delete_identities(&self, input: DeleteIdentitiesInput) -> Result<Value, ApiError> {
+        let mut v = Violations::new();
+        if let Some(ids) = v.required("identityIdsToDelete", &input.identity_ids_to_delete) {
+            v.count("identityIdsToDelete", ids.len(), 1, 60);
+            for id in ids {
+                v.string("identityIdsToDelete", id, 1, MAX_ID_LEN, Some(Pattern::Id));
+            }
+        }
+        v.finish()?;
+        let mut by_route: BTreeMap<RouteTag, Vec<String>> = BTreeMap::new();
+        for id in input.identity_ids_to_delete.unwrap_or_default() {
+            // An id that carries no routing tag was never issued here.
+            if let Some(route) = RouteTag::of_identity(&id) {
+                by_route.entry(route).or_default().push(id);
+            }
+        }
+        let mut unprocessed = Vec::new();
+        for (route, identity_ids) in by_route {
+            let command = Command::DeleteIdentities { identity_ids: identity_ids.clone() };
+            match self.authority.apply(route, command).await {
+                Ok(Outcome::Deleted { .. }) => {}
+                Ok(other) => return Err(unexpected(&other)),
+                Err(_) => unprocessed.extend(
+                    identity_ids.into_iter().map(|id| json!({ "IdentityId": id, "ErrorCode": "InternalServerError" })),
+                ),
+            }
+        }
+        Ok(json!({ "UnprocessedIdentityIds": unprocessed }))
+    }
+}

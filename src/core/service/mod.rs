@@ -1,0 +1,187 @@
+//! The API: one function from an HTTP request to an HTTP response, given the
+//! platform's capabilities. It routes (CORS preflight, discovery, the JSON
+//! protocol), authenticates admin operations, and dispatches to the
+//! operations in this module's children.
+
+mod guest;
+mod identities;
+mod pools;
+#[cfg(test)]
+mod tests;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::authority::{Command, Outcome};
+use super::capabilities::{Authority, Clock, Random, Signer};
+use super::config::{Config, Secrets};
+use super::error::{ApiError, ErrorKind};
+use super::ids::RouteTag;
+use super::principal::{authenticate, Principal};
+use super::protocol::{check_content_type, parse_input, HttpRequest, HttpResponse, Operation, MAX_BODY_BYTES};
+use super::records::{IdentityRecord, PoolRecord};
+use super::sigv4;
+use super::store::{keys, Store};
+use super::token;
+
+/// The SigV4 service name of the Cognito Identity API.
+pub const SERVICE_NAME: &str = "cognito-identity";
+
+/// Everything a request may use.
+pub struct Service<'a, S, A, K> {
+    /// Settings.
+    pub config: &'a Config,
+    /// Secrets.
+    pub secrets: &'a Secrets,
+    /// The read store.
+    pub store: &'a S,
+    /// The pool authorities.
+    pub authority: &'a A,
+    /// The token signer.
+    pub signer: &'a K,
+    /// The clock.
+    pub clock: &'a dyn Clock,
+    /// Randomness.
+    pub random: &'a dyn Random,
+}
+
+/// What the platform should log about a request: never a token, subject,
+/// identity id or secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// The operation, when one was named.
+    pub operation: Option<&'static str>,
+    /// The error kind, when the request failed.
+    pub error: Option<&'static str>,
+    /// The internal detail of a failure (already free of secrets).
+    pub detail: Option<String>,
+}
+
+impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+    /// Answers one request; never panics on input and never fails.
+    pub async fn handle(&self, request: &HttpRequest) -> (HttpResponse, LogLine) {
+        let mut log = LogLine { operation: None, error: None, detail: None };
+        let response = match (request.method.as_str(), request.path.as_str()) {
+            ("OPTIONS", _) => HttpResponse::preflight(),
+            ("GET", "/.well-known/openid-configuration") => {
+                HttpResponse::document(&token::discovery(&self.config.issuer), 3600)
+            }
+            ("GET", "/.well-known/jwks.json") => HttpResponse::document(&self.secrets.signing_keys.jwks(), 300),
+            ("POST", "/") => match self.api(request, &mut log).await {
+                Ok(body) => HttpResponse::json(200, &body),
+                Err(e) => {
+                    log.error = Some(e.kind.wire_name());
+                    if e.kind == ErrorKind::InternalError {
+                        log.detail = Some(e.message.clone());
+                        HttpResponse::error(&ApiError::internal("An internal error occurred."))
+                    } else {
+                        HttpResponse::error(&e)
+                    }
+                }
+            },
+            _ => HttpResponse::document(&serde_json::json!({ "message": "Not Found" }), 0).with_status(404),
+        };
+        (response.finish(&self.request_id(), self.clock.now()), log)
+    }
+
+    fn request_id(&self) -> String {
+        let mut bytes = [0u8; 16];
+        self.random.fill(&mut bytes);
+        uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
+    }
+
+    async fn api(&self, request: &HttpRequest, log: &mut LogLine) -> Result<Value, ApiError> {
+        if request.body.len() > MAX_BODY_BYTES {
+            return Err(ApiError::new(ErrorKind::Validation, "Request body must be at most 1048576 bytes."));
+        }
+        let op = Operation::from_target(request.header("x-amz-target"))?;
+        log.operation = Some(op.name());
+        check_content_type(request.header("content-type"))?;
+        if !op.is_public() {
+            self.require_admin(request)?;
+        }
+        let body = &request.body;
+        match op {
+            Operation::CreateIdentityPool => self.create_pool(input(body)?).await,
+            Operation::ImportIdentityPool => self.import_pool(input(body)?).await,
+            Operation::DescribeIdentityPool => self.describe_pool(input(body)?).await,
+            Operation::UpdateIdentityPool => self.update_pool(input(body)?).await,
+            Operation::DeleteIdentityPool => self.delete_pool(input(body)?).await,
+            Operation::ListIdentityPools => self.list_pools(input(body)?).await,
+            Operation::SetIdentityPoolRoles => self.set_roles(input(body)?).await,
+            Operation::GetIdentityPoolRoles => self.get_roles(input(body)?).await,
+            Operation::DescribeIdentity => self.describe_identity(input(body)?).await,
+            Operation::ListIdentities => self.list_identities(input(body)?).await,
+            Operation::DeleteIdentities => self.delete_identities(input(body)?).await,
+            Operation::GetId => self.get_id(input(body)?).await,
+            Operation::GetCredentialsForIdentity => self.get_credentials(input(body)?).await,
+            Operation::GetOpenIdToken => self.get_open_id_token(input(body)?).await,
+        }
+    }
+
+    fn require_admin(&self, request: &HttpRequest) -> Result<(), ApiError> {
+        let signed = sigv4::Request {
+            method: &request.method,
+            path: &request.path,
+            query: &request.query,
+            headers: &request.headers,
+            body: &request.body,
+        };
+        let now = self.clock.now();
+        match authenticate(&signed, self.secrets, &self.config.region, SERVICE_NAME, now)? {
+            Principal::Admin => Ok(()),
+            Principal::Vended(_) => Err(ApiError::not_authorized(
+                "Credentials vended by an identity pool cannot call administrative operations.",
+            )),
+        }
+    }
+
+    /// Reads `key`: from the store, or on a miss from the authority of
+    /// `route`, which is consistent (the store may lag behind it).
+    async fn read(&self, key: &str, route: Option<RouteTag>) -> Result<Option<String>, ApiError> {
+        let stored = self.store.get(key).await.map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
+        match (stored, route) {
+            (Some(v), _) => Ok(Some(v)),
+            (None, None) => Ok(None),
+            (None, Some(route)) => match self.authority.apply(route, Command::Read { key: key.to_owned() }).await? {
+                Outcome::Value { value } => Ok(value),
+                other => Err(unexpected(&other)),
+            },
+        }
+    }
+
+    fn pool_route(&self, pool_id: &str) -> RouteTag {
+        RouteTag::of_pool(&self.secrets.route_key, pool_id)
+    }
+
+    /// The pool `pool_id`, or Cognito's not-found error.
+    async fn pool(&self, pool_id: &str) -> Result<PoolRecord, ApiError> {
+        let json = self.read(&keys::pool(pool_id), Some(self.pool_route(pool_id))).await?;
+        decode(json.as_deref())?.ok_or_else(|| ApiError::pool_not_found(pool_id))
+    }
+
+    /// The identity `identity_id`, or Cognito's not-found error.
+    async fn identity(&self, identity_id: &str) -> Result<IdentityRecord, ApiError> {
+        let json = self.read(&keys::identity(identity_id), RouteTag::of_identity(identity_id)).await?;
+        decode(json.as_deref())?.ok_or_else(|| ApiError::identity_not_found(identity_id))
+    }
+}
+
+fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    parse_input(body)
+}
+
+fn decode<T: DeserializeOwned>(json: Option<&str>) -> Result<Option<T>, ApiError> {
+    json.map(|j| serde_json::from_str(j).map_err(|e| ApiError::internal(format!("corrupt record: {e}")))).transpose()
+}
+
+fn unexpected(outcome: &Outcome) -> ApiError {
+    ApiError::internal(format!("unexpected authority outcome: {outcome:?}"))
+}
+
+impl HttpResponse {
+    fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+}

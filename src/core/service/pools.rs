@@ -1,0 +1,162 @@
+//! The admin operations on identity pools: create, describe, update
+//! (a full replace, as Cognito's), delete, list, and the pool's roles.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{unexpected, Service};
+use crate::core::authority::{Command, Outcome};
+use crate::core::capabilities::{Authority, Signer};
+use crate::core::error::ApiError;
+use crate::core::ids::new_pool_id;
+use crate::core::model::{check_id, check_page, validate_roles, IdentityPool, RoleMapping};
+use crate::core::records::{pool_name_from_metadata, PoolRecord};
+use crate::core::store::{keys, Store, StoreError};
+use crate::core::validate::Violations;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PoolIdInput {
+    identity_pool_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct ListInput {
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct SetRolesInput {
+    identity_pool_id: Option<String>,
+    roles: Option<BTreeMap<String, String>>,
+    role_mappings: Option<BTreeMap<String, RoleMapping>>,
+}
+
+/// Checks a lone `IdentityPoolId` input and returns the id.
+pub(super) fn pool_id(input: PoolIdInput) -> Result<String, ApiError> {
+    let mut v = Violations::new();
+    check_id(&mut v, "identityPoolId", &input.identity_pool_id);
+    v.finish()?;
+    Ok(input.identity_pool_id.unwrap_or_default())
+}
+
+fn pool_json(record: &PoolRecord) -> Value {
+    serde_json::to_value(&record.config).expect("settings serialize")
+}
+
+fn pool_outcome(outcome: Outcome) -> Result<PoolRecord, ApiError> {
+    match outcome {
+        Outcome::Pool { record } => Ok(record),
+        other => Err(unexpected(&other)),
+    }
+}
+
+impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+    pub(super) async fn create_pool(&self, mut config: IdentityPool) -> Result<Value, ApiError> {
+        config.identity_pool_id = None;
+        config.validate(false)?;
+        config.identity_pool_id = Some(new_pool_id(&self.config.region, self.random));
+        self.insert_pool(config).await
+    }
+
+    pub(super) async fn import_pool(&self, config: IdentityPool) -> Result<Value, ApiError> {
+        config.validate(true)?;
+        let id = config.identity_pool_id.as_deref().unwrap_or_default();
+        let canonical = id
+            .split_once(':')
+            .filter(|(region, _)| *region == self.config.region)
+            .and_then(|(_, uuid)| uuid::Uuid::try_parse(uuid).ok().map(|u| u.hyphenated().to_string() == uuid));
+        if canonical != Some(true) {
+            return Err(ApiError::invalid_parameter(format!(
+                "IdentityPoolId must be '{}:' followed by a lowercase UUID.",
+                self.config.region
+            )));
+        }
+        self.insert_pool(config).await
+    }
+
+    async fn insert_pool(&self, config: IdentityPool) -> Result<Value, ApiError> {
+        let route = self.pool_route(config.identity_pool_id.as_deref().unwrap_or_default());
+        let record =
+            PoolRecord { config, roles: BTreeMap::new(), role_mappings: BTreeMap::new(), created: self.clock.now() };
+        let outcome = self.authority.apply(route, Command::CreatePool { record }).await?;
+        Ok(pool_json(&pool_outcome(outcome)?))
+    }
+
+    pub(super) async fn describe_pool(&self, input: PoolIdInput) -> Result<Value, ApiError> {
+        let pool_id = pool_id(input)?;
+        Ok(pool_json(&self.pool(&pool_id).await?))
+    }
+
+    pub(super) async fn update_pool(&self, config: IdentityPool) -> Result<Value, ApiError> {
+        config.validate(true)?;
+        let route = self.pool_route(config.identity_pool_id.as_deref().unwrap_or_default());
+        let outcome = self.authority.apply(route, Command::UpdatePool { config }).await?;
+        Ok(pool_json(&pool_outcome(outcome)?))
+    }
+
+    pub(super) async fn delete_pool(&self, input: PoolIdInput) -> Result<Value, ApiError> {
+        let pool_id = pool_id(input)?;
+        self.authority.apply(self.pool_route(&pool_id), Command::DeletePool { pool_id }).await?;
+        Ok(json!({}))
+    }
+
+    pub(super) async fn list_pools(&self, input: ListInput) -> Result<Value, ApiError> {
+        let mut v = Violations::new();
+        check_page(&mut v, &input.max_results, &input.next_token);
+        v.finish()?;
+        let limit = input.max_results.unwrap_or(60) as u32;
+        let page = self.store.list(keys::POOL_PREFIX, input.next_token.as_deref(), limit).await.map_err(list_error)?;
+        let pools: Vec<Value> = page
+            .keys
+            .iter()
+            .map(|k| {
+                let id = &k.name[keys::POOL_PREFIX.len()..];
+                let name = k.metadata.as_deref().and_then(pool_name_from_metadata);
+                json!({ "IdentityPoolId": id, "IdentityPoolName": name })
+            })
+            .collect();
+        let mut out = json!({ "IdentityPools": pools });
+        if let Some(cursor) = page.cursor {
+            out["NextToken"] = cursor.into();
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn set_roles(&self, input: SetRolesInput) -> Result<Value, ApiError> {
+        let mut v = Violations::new();
+        check_id(&mut v, "identityPoolId", &input.identity_pool_id);
+        v.required("roles", &input.roles);
+        v.finish()?;
+        let roles = input.roles.unwrap_or_default();
+        let role_mappings = input.role_mappings.unwrap_or_default();
+        validate_roles(&roles, &role_mappings)?;
+        let pool_id = input.identity_pool_id.unwrap_or_default();
+        let command = Command::SetRoles { pool_id: pool_id.clone(), roles, role_mappings };
+        self.authority.apply(self.pool_route(&pool_id), command).await?;
+        Ok(json!({}))
+    }
+
+    pub(super) async fn get_roles(&self, input: PoolIdInput) -> Result<Value, ApiError> {
+        let pool_id = pool_id(input)?;
+        let record = self.pool(&pool_id).await?;
+        let mut out = json!({ "IdentityPoolId": pool_id, "Roles": record.roles });
+        if !record.role_mappings.is_empty() {
+            out["RoleMappings"] = serde_json::to_value(&record.role_mappings).expect("mappings serialize");
+        }
+        Ok(out)
+    }
+}
+
+/// A failed `list()`: a cursor we did not hand out is the caller's fault.
+pub(super) fn list_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::Cursor => ApiError::invalid_parameter("The NextToken is not valid."),
+        other => ApiError::internal(format!("store list failed: {other}")),
+    }
+}

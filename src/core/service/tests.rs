@@ -1,0 +1,181 @@
+//! The API end to end in memory: every operation and its error cases, with
+//! a fixed clock, a store that can lag, and SigV4-signed admin calls.
+
+use std::rc::Rc;
+
+use serde_json::{json, Value};
+
+use super::Service;
+use crate::core::capabilities::Clock;
+use crate::core::config::{Config, Secrets};
+use crate::core::memory::{MemoryAuthority, MemoryStore};
+use crate::core::protocol::HttpRequest;
+use crate::core::sigv4;
+use crate::core::testing::{block_on, ManualClock, P256Signer, SeededRandom};
+use crate::core::time::format_amz_date;
+use crate::core::token::tests::keys_and_signer;
+
+const ADMIN_ID: &str = "AKIAADMINADMINADMIN0";
+const ADMIN_SECRET: &str = "admin-secret-admin-secret-admin-secret";
+const GUEST_ROLE: &str = "arn:aws:iam::123456789012:role/guest";
+
+pub(crate) struct Harness {
+    pub clock: Rc<ManualClock>,
+    pub store: Rc<MemoryStore>,
+    pub authority: MemoryAuthority,
+    pub config: Config,
+    pub secrets: Secrets,
+    pub signer: P256Signer,
+    pub random: SeededRandom,
+}
+
+pub(crate) struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Reply {
+    pub fn error_type(&self) -> &str {
+        self.body["__type"].as_str().unwrap_or_default()
+    }
+
+    pub fn message(&self) -> &str {
+        self.body["message"].as_str().unwrap_or_default()
+    }
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        let clock = Rc::new(ManualClock::new(1_800_000_000));
+        let store = Rc::new(MemoryStore::new(clock.clone()));
+        let (signing_keys, signer) = keys_and_signer("test-key");
+        let vars = move |name: &str| {
+            Some(match name {
+                "REGION" => "us-east-1".to_owned(),
+                "ISSUER" => "https://id.example.com".to_owned(),
+                "HASH_KEY" => "A".repeat(43),
+                "CREDENTIAL_KEYS" => {
+                    r#"{"current":{"id":"c1","key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}}"#.to_owned()
+                }
+                "SIGNING_KEYS" => signing_keys.clone(),
+                "ADMIN_ACCESS_KEY_ID" => ADMIN_ID.to_owned(),
+                "ADMIN_SECRET_ACCESS_KEY" => ADMIN_SECRET.to_owned(),
+                _ => return None,
+            })
+        };
+        Self {
+            authority: MemoryAuthority::new(store.clone()),
+            config: Config::from_vars(&vars).unwrap(),
+            secrets: Secrets::from_vars(&vars).unwrap(),
+            clock,
+            store,
+            signer,
+            random: SeededRandom::new(42),
+        }
+    }
+
+    fn service(&self) -> Service<'_, MemoryStore, MemoryAuthority, P256Signer> {
+        Service {
+            config: &self.config,
+            secrets: &self.secrets,
+            store: &self.store,
+            authority: &self.authority,
+            signer: &self.signer,
+            clock: &*self.clock,
+            random: &self.random,
+        }
+    }
+
+    pub fn send(&self, request: HttpRequest) -> Reply {
+        let (response, _) = block_on(self.service().handle(&request));
+        let body = if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).unwrap() };
+        Reply { status: response.status, body, headers: response.headers }
+    }
+
+    pub fn request(op: &str, body: &Value) -> HttpRequest {
+        HttpRequest {
+            method: "POST".into(),
+            path: "/".into(),
+            query: String::new(),
+            headers: vec![
+                ("host".into(), "cognito-identity.us-east-1.amazonaws.com".into()),
+                ("content-type".into(), "application/x-amz-json-1.1".into()),
+                ("x-amz-target".into(), format!("AWSCognitoIdentityService.{op}")),
+            ],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
+    /// Signs `request` with SigV4 as the SDK would.
+    pub fn sign(&self, mut request: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
+        let now = self.clock.now();
+        let amz_date = format_amz_date(now);
+        request.headers.push(("x-amz-date".into(), amz_date.clone()));
+        if let Some(t) = token {
+            request.headers.push(("x-amz-security-token".into(), t.into()));
+        }
+        let mut signed_headers: Vec<String> = request.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+        signed_headers.sort();
+        let auth = sigv4::Authorization {
+            access_key_id: key_id.into(),
+            scope_date: amz_date[..8].into(),
+            region: "us-east-1".into(),
+            service: "cognito-identity".into(),
+            signed_headers: signed_headers.clone(),
+            signature: String::new(),
+            request_time: now,
+            security_token: token.map(str::to_owned),
+        };
+        let view = sigv4::Request {
+            method: &request.method,
+            path: &request.path,
+            query: &request.query,
+            headers: &request.headers,
+            body: &request.body,
+        };
+        let signature = sigv4::signature(&view, &auth, secret);
+        let header = format!(
+            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/cognito-identity/aws4_request, SignedHeaders={}, Signature={signature}",
+            &amz_date[..8],
+            signed_headers.join(";")
+        );
+        request.headers.push(("authorization".into(), header));
+        request
+    }
+
+    pub fn call(&self, op: &str, body: Value) -> Reply {
+        self.send(Self::request(op, &body))
+    }
+
+    pub fn admin(&self, op: &str, body: Value) -> Reply {
+        self.send(self.sign(Self::request(op, &body), ADMIN_ID, ADMIN_SECRET, None))
+    }
+
+    pub fn ok(reply: Reply) -> Value {
+        assert_eq!(reply.status, 200, "{}", reply.body);
+        reply.body
+    }
+
+    /// A pool that allows guests and has a guest role.
+    pub fn guest_pool(&self) -> String {
+        let pool = Self::ok(self.admin(
+            "CreateIdentityPool",
+            json!({"IdentityPoolName": "guests", "AllowUnauthenticatedIdentities": true}),
+        ));
+        let id = pool["IdentityPoolId"].as_str().unwrap().to_owned();
+        Self::ok(
+            self.admin("SetIdentityPoolRoles", json!({"IdentityPoolId": id, "Roles": {"unauthenticated": GUEST_ROLE}})),
+        );
+        id
+    }
+
+    pub fn guest(&self, pool: &str) -> String {
+        let r = Self::ok(self.call("GetId", json!({"IdentityPoolId": pool})));
+        r["IdentityId"].as_str().unwrap().to_owned()
+    }
+}
+
+mod admin;
+mod guests;
+mod protocol;

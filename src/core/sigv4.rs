@@ -1,0 +1,547 @@
+//! AWS Signature Version 4 verification, server side, as AWS services other
+//! than S3 do it: the `Authorization: AWS4-HMAC-SHA256 ...` header form only
+//! (no presigned query strings, no chunked payloads).
+//!
+//! [`parse`] reads the untrusted header into an [`Authorization`] (nothing in
+//! it is vouched for yet); [`verify`] checks scope, clock skew and, last, the
+//! HMAC, compared in constant time. Time comes in as epoch seconds; there is
+//! no I/O. Error texts are AWS's, and none of them contains the secret key.
+//! A caller that does not know the access key id should still run [`verify`]
+//! with a dummy secret, so that unknown and known keys take the same time.
+
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use super::time;
+
+/// The only algorithm accepted.
+pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+/// The last element of every credential scope.
+pub const TERMINATOR: &str = "aws4_request";
+/// How far the request time may be from the verifier's clock, in seconds.
+pub const MAX_SKEW_SECONDS: u64 = 15 * 60;
+/// How many characters of an untrusted value an error message echoes.
+const ECHO_LIMIT: usize = 256;
+
+/// An HTTP request as received, before any decoding.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// The method, e.g. `POST`.
+    pub method: &'a str,
+    /// The path as on the wire, still percent-encoded.
+    pub path: &'a str,
+    /// The raw query string, without the `?`.
+    pub query: &'a str,
+    /// The headers in arrival order; names in any case, names may repeat.
+    pub headers: &'a [(String, String)],
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// The parts of a SigV4 `Authorization` header and its date and token
+/// headers. Parsed, not verified: nothing in it is trusted until [`verify`]
+/// has accepted it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Authorization {
+    /// The access key id (first element of the credential).
+    pub access_key_id: String,
+    /// The `YYYYMMDD` date of the credential scope.
+    pub scope_date: String,
+    /// The region of the credential scope.
+    pub region: String,
+    /// The service of the credential scope.
+    pub service: String,
+    /// The signed header names, lowercased, in the order given.
+    pub signed_headers: Vec<String>,
+    /// The signature as sent (64 lowercase hex digits when well-formed).
+    pub signature: String,
+    /// The request time from `X-Amz-Date`, or else from `Date`, in epoch seconds.
+    pub request_time: u64,
+    /// The `X-Amz-Security-Token` header, if any.
+    pub security_token: Option<String>,
+}
+
+impl Authorization {
+    /// The credential scope, `<date>/<region>/<service>/aws4_request`.
+    pub fn credential_scope(&self) -> String {
+        let Self { scope_date, region, service, .. } = self;
+        format!("{scope_date}/{region}/{service}/{TERMINATOR}")
+    }
+}
+
+impl fmt::Debug for Authorization {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let token = self.security_token.as_ref().map(|_| "[redacted]");
+        f.debug_struct("Authorization")
+            .field("access_key_id", &self.access_key_id)
+            .field("scope", &self.credential_scope())
+            .field("signed_headers", &self.signed_headers)
+            .field("signature", &self.signature)
+            .field("request_time", &self.request_time)
+            .field("security_token", &token)
+            .finish()
+    }
+}
+
+/// The scope this service accepts.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The region, e.g. `us-east-1`.
+    pub region: &'a str,
+    /// The signing name of the service, e.g. `cognito-identity`.
+    pub service: &'a str,
+}
+
+/// Why a request is not accepted; `Display` is the message AWS sends. Values
+/// echoed from the request are shortened and stripped of control characters.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigV4Error {
+    /// There is no `Authorization` header.
+    #[error("Missing Authentication Token")]
+    MissingAuthenticationToken,
+    /// Parameters of the header, or the date header, are missing; holds the message.
+    #[error("{0}")]
+    MissingParameters(String),
+    /// A comma-separated element of the header has no `=`: (element, header).
+    #[error("'{0}' not a valid key=value pair (missing equal-sign) in Authorization header: '{1}'.")]
+    MissingEqualSign(String, String),
+    /// The named header, or parameter of the header, appears more than once.
+    #[error("'{0}' must appear only once.")]
+    Repeated(&'static str),
+    /// The credential does not have five `/`-separated elements.
+    #[error("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '{0}'")]
+    MalformedCredential(String),
+    /// The credential scope ends in this instead of `aws4_request`.
+    #[error("Credential should be scoped with a valid terminator: 'aws4_request', not '{0}'. ")]
+    InvalidTerminator(String),
+    /// `X-Amz-Date` (or `Date`) has this value, which is not a date in its format.
+    #[error("Date must be in ISO-8601 'basic format'. Got '{0}'. See http://en.wikipedia.org/wiki/ISO_8601")]
+    MalformedDate(String),
+    /// `host` is not among the signed headers.
+    #[error("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")]
+    HostNotSigned,
+    /// `X-Amz-Security-Token` is present but not signed.
+    #[error("'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization.")]
+    SecurityTokenNotSigned,
+    /// The scope's date is not the date of the request time: (scope date,
+    /// request time as `YYYYMMDD'T'HHMMSS'Z'`).
+    #[error("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '{0}' != '{day}', from '{1}'.", day = .1.get(..8).unwrap_or(""))]
+    ScopeDateMismatch(String, String),
+    /// The scope names another region.
+    #[error("Credential should be scoped to a valid region. ")]
+    WrongRegion,
+    /// The scope names another service than this one.
+    #[error("Credential should be scoped to correct service: '{0}'. ")]
+    WrongService(String),
+    /// The request time is more than 15 minutes before the clock.
+    #[error("Signature expired: {} is now earlier than {} ({} - 15 min.)", amz(*request_time), amz(now.saturating_sub(MAX_SKEW_SECONDS)), amz(*now))]
+    Expired {
+        /// The request time, epoch seconds.
+        request_time: u64,
+        /// The verifier's clock, epoch seconds.
+        now: u64,
+    },
+    /// The request time is more than 15 minutes after the clock.
+    #[error("Signature not yet current: {} is still later than {} ({} + 15 min.)", amz(*request_time), amz(now.saturating_add(MAX_SKEW_SECONDS)), amz(*now))]
+    NotYetCurrent {
+        /// The request time, epoch seconds.
+        request_time: u64,
+        /// The verifier's clock, epoch seconds.
+        now: u64,
+    },
+    /// The signature is not the one computed with the secret key.
+    #[error("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")]
+    SignatureMismatch,
+}
+
+/// The three AWS errors a [`SigV4Error`] is sent as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SigV4ErrorKind {
+    /// No `Authorization` header at all.
+    MissingAuthenticationToken,
+    /// The header or the date is malformed or incomplete.
+    IncompleteSignature,
+    /// Well-formed, but wrong: scope, time, required signed header or signature.
+    InvalidSignature,
+}
+
+impl SigV4Error {
+    /// The AWS error this is sent as.
+    pub fn kind(&self) -> SigV4ErrorKind {
+        match self {
+            Self::MissingAuthenticationToken => SigV4ErrorKind::MissingAuthenticationToken,
+            Self::MissingParameters(_)
+            | Self::MissingEqualSign(..)
+            | Self::Repeated(_)
+            | Self::MalformedCredential(_)
+            | Self::InvalidTerminator(_)
+            | Self::MalformedDate(_) => SigV4ErrorKind::IncompleteSignature,
+            // Scope, time, required signed headers, signature.
+            _ => SigV4ErrorKind::InvalidSignature,
+        }
+    }
+}
+
+fn amz(epoch: u64) -> String {
+    time::format_amz_date(epoch)
+}
+
+/// AWS's message for missing parameters and date, then the header.
+fn missing_message(missing: [bool; 3], date_missing: bool, header: &str) -> String {
+    let mut out = String::new();
+    let names = ["Credential", "Signature", "SignedHeaders"].into_iter();
+    for (p, _) in names.zip(missing).filter(|(_, m)| *m) {
+        let _ = write!(out, "Authorization header requires '{p}' parameter. ");
+    }
+    if date_missing {
+        out.push_str("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ");
+    }
+    let _ = write!(out, "Authorization={}", echo(header));
+    out
+}
+
+/// An untrusted value made fit for a message: shortened, control characters replaced.
+fn echo(value: &str) -> String {
+    let mut out: String = value.chars().take(ECHO_LIMIT).map(|c| if c.is_control() { '?' } else { c }).collect();
+    if value.chars().nth(ECHO_LIMIT).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// The one value of header `name`, `None` if absent, an error if repeated.
+fn single_header<'h>(req: &Request<'h>, name: &'static str) -> Result<Option<&'h str>, SigV4Error> {
+    let mut found = req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name));
+    match (found.next(), found.next()) {
+        (None, _) => Ok(None),
+        (Some((_, v)), None) => Ok(Some(v.as_str())),
+        (Some(_), Some(_)) => Err(SigV4Error::Repeated(name)),
+    }
+}
+
+/// Reads the SigV4 `Authorization` header, the request time (`X-Amz-Date`,
+/// else `Date`) and `X-Amz-Security-Token` of `req`.
+pub fn parse(req: &Request<'_>) -> Result<Authorization, SigV4Error> {
+    let header = single_header(req, "Authorization")?.ok_or(SigV4Error::MissingAuthenticationToken)?;
+    let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+    let (mut credential, mut signed_headers, mut signature) = (None, None, None);
+    if scheme == ALGORITHM {
+        for pair in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(SigV4Error::MissingEqualSign(echo(pair), echo(header)));
+            };
+            let (slot, name) = match key.trim() {
+                "Credential" => (&mut credential, "Credential"),
+                "SignedHeaders" => (&mut signed_headers, "SignedHeaders"),
+                "Signature" => (&mut signature, "Signature"),
+                _ => continue,
+            };
+            let value = value.trim();
+            if !value.is_empty() && slot.replace(value).is_some() {
+                return Err(SigV4Error::Repeated(name));
+            }
+        }
+    }
+    let date = match single_header(req, "X-Amz-Date")? {
+        Some(v) => Some((v, time::parse_amz_date(v.trim()))),
+        None => single_header(req, "Date")?.map(|v| (v, time::parse_http_date(v.trim()))),
+    };
+    let (Some(credential), Some(signed_headers), Some(signature), Some((date, request_time))) =
+        (credential, signed_headers, signature, date)
+    else {
+        let parameters = [credential, signature, signed_headers].map(|p| p.is_none());
+        let message = missing_message(parameters, date.is_none(), header);
+        return Err(SigV4Error::MissingParameters(message));
+    };
+    let elements: Vec<&str> = credential.split('/').collect();
+    let [access_key_id, scope_date, region, service, terminator] = elements.as_slice() else {
+        return Err(SigV4Error::MalformedCredential(echo(credential)));
+    };
+    if *terminator != TERMINATOR {
+        return Err(SigV4Error::InvalidTerminator(echo(terminator)));
+    }
+    let request_time = request_time.ok_or_else(|| SigV4Error::MalformedDate(echo(date)))?;
+    let signed_headers = signed_headers.split(';').map(|h| h.trim().to_ascii_lowercase());
+    Ok(Authorization {
+        access_key_id: (*access_key_id).to_owned(),
+        scope_date: (*scope_date).to_owned(),
+        region: (*region).to_owned(),
+        service: (*service).to_owned(),
+        signed_headers: signed_headers.collect(),
+        signature: signature.to_owned(),
+        request_time,
+        security_token: single_header(req, "X-Amz-Security-Token")?.map(|t| t.trim().to_owned()),
+    })
+}
+
+/// Checks `auth` (parsed from `req`) against the secret key of its access
+/// key id, the clock `now` (epoch seconds) and the scope this service accepts.
+pub fn verify(
+    req: &Request<'_>,
+    auth: &Authorization,
+    secret_access_key: &str,
+    now: u64,
+    expected: &Expected<'_>,
+) -> Result<(), SigV4Error> {
+    let signed = |name: &str| auth.signed_headers.iter().any(|h| h == name);
+    if !signed("host") {
+        return Err(SigV4Error::HostNotSigned);
+    }
+    if auth.security_token.is_some() && !signed("x-amz-security-token") {
+        return Err(SigV4Error::SecurityTokenNotSigned);
+    }
+    let amz_date = time::format_amz_date(auth.request_time);
+    if amz_date.get(..8) != Some(auth.scope_date.as_str()) {
+        let scope_date = echo(&auth.scope_date);
+        return Err(SigV4Error::ScopeDateMismatch(scope_date, amz_date));
+    }
+    if auth.region != expected.region {
+        return Err(SigV4Error::WrongRegion);
+    }
+    if auth.service != expected.service {
+        return Err(SigV4Error::WrongService(expected.service.to_owned()));
+    }
+    let request_time = auth.request_time;
+    if request_time < now.saturating_sub(MAX_SKEW_SECONDS) {
+        return Err(SigV4Error::Expired { request_time, now });
+    }
+    if request_time > now.saturating_add(MAX_SKEW_SECONDS) {
+        return Err(SigV4Error::NotYetCurrent { request_time, now });
+    }
+    let computed = signature(req, auth, secret_access_key);
+    let equal = computed.as_bytes().ct_eq(auth.signature.as_bytes());
+    if computed.is_empty() || !bool::from(equal) {
+        return Err(SigV4Error::SignatureMismatch);
+    }
+    Ok(())
+}
+
+/// The hex signature of `req` under the scope, time and signed headers of
+/// `auth` and the secret key (empty only if HMAC could not be keyed, which
+/// does not happen).
+pub fn signature(req: &Request<'_>, auth: &Authorization, secret_access_key: &str) -> String {
+    let sts = string_to_sign(auth, &canonical_request(req, &auth.signed_headers));
+    let secret = format!("AWS4{secret_access_key}");
+    let mut key = hmac_sha256(secret.as_bytes(), auth.scope_date.as_bytes());
+    let chain = [auth.region.as_str(), &auth.service, TERMINATOR, &sts];
+    for data in chain {
+        key = key.and_then(|k| hmac_sha256(&k, data.as_bytes()));
+    }
+    key.map(hex::encode).unwrap_or_default()
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; 32], hmac::digest::InvalidLength> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)?;
+    mac.update(data);
+    Ok(mac.finalize().into_bytes().into())
+}
+
+/// The string to sign: algorithm, request time, credential scope and the hex
+/// SHA-256 of the canonical request, one per line.
+pub fn string_to_sign(auth: &Authorization, canonical_request: &str) -> String {
+    let hash = hex::encode(Sha256::digest(canonical_request.as_bytes()));
+    let date = time::format_amz_date(auth.request_time);
+    let scope = auth.credential_scope();
+    format!("{ALGORITHM}\n{date}\n{scope}\n{hash}")
+}
+
+/// The canonical request of `req` over `signed_headers` (any case; sorted
+/// and deduplicated here): method, canonical URI, canonical query, canonical
+/// headers, signed header list and hex SHA-256 of the body.
+pub fn canonical_request(req: &Request<'_>, signed_headers: &[String]) -> String {
+    let mut values: BTreeMap<String, Vec<String>> =
+        signed_headers.iter().map(|h| (h.to_ascii_lowercase(), Vec::new())).collect();
+    for (name, value) in req.headers {
+        if let Some(list) = values.get_mut(&name.to_ascii_lowercase()) {
+            list.push(trim_all(value));
+        }
+    }
+    let (path, query) = (canonical_uri(req.path), canonical_query(req.query));
+    let mut out = format!("{}\n{path}\n{query}\n", req.method);
+    for (name, list) in &values {
+        let _ = writeln!(out, "{name}:{}", list.join(","));
+    }
+    let names: Vec<&str> = values.keys().map(String::as_str).collect();
+    let payload_hash = hex::encode(Sha256::digest(req.body));
+    let _ = write!(out, "\n{}\n{payload_hash}", names.join(";"));
+    out
+}
+
+/// Trims spaces and tabs at both ends and collapses inner runs of spaces.
+fn trim_all(value: &str) -> String {
+    let trimmed = value.trim_matches([' ', '\t']);
+    let words: Vec<&str> = trimmed.split(' ').filter(|w| !w.is_empty()).collect();
+    words.join(" ")
+}
+
+/// Removes empty, `.` and `..` segments from the raw path, then encodes each
+/// segment again (the path on the wire is already encoded once). A trailing
+/// slash is kept.
+fn canonical_uri(path: &str) -> String {
+    let mut segments: Vec<String> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => segments.truncate(segments.len().saturating_sub(1)),
+            s => segments.push(encode(s.as_bytes())),
+        }
+    }
+    let slash = if !segments.is_empty() && path.ends_with('/') { "/" } else { "" };
+    format!("/{}{slash}", segments.join("/"))
+}
+
+/// Decodes and re-encodes every `name=value` pair, then sorts by name and value.
+fn canonical_query(query: &str) -> String {
+    let mut pairs: Vec<(String, String)> = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.split_once('=').unwrap_or((p, "")))
+        .map(|(n, v)| (encode(&percent_decode(n)), encode(&percent_decode(v))))
+        .collect();
+    pairs.sort_unstable();
+    let pairs: Vec<String> = pairs.into_iter().map(|(n, v)| format!("{n}={v}")).collect();
+    pairs.join("&")
+}
+
+/// Percent-decodes `%XX`; a `%` not followed by two hex digits stays as is,
+/// and `+` stays a plus.
+fn percent_decode(value: &str) -> Vec<u8> {
+    let (bytes, mut out, mut i) = (value.as_bytes(), Vec::new(), 0);
+    while let Some(&b) = bytes.get(i) {
+        let mut decoded = [b];
+        let digits = bytes.get(i + 1..i + 3).filter(|_| b == b'%');
+        let ok = digits.is_some_and(|d| hex::decode_to_slice(d, &mut decoded).is_ok());
+        let [byte] = if ok { decoded } else { [b] };
+        out.push(byte);
+        i += if ok { 3 } else { 1 };
+    }
+    out
+}
+
+/// `bytes` with every byte but `A-Za-z0-9-_.~` as uppercase `%XX`.
+fn encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SigV4ErrorKind::{IncompleteSignature, InvalidSignature};
+
+    type Outcome = Result<(), (String, SigV4ErrorKind)>;
+    const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+    const T: u64 = 1_440_938_160; // 20150830T123600Z
+    const SCOPE: &str = "AKIDEXAMPLE/20150830/us-east-1/cognito-identity/aws4_request";
+    const HOST: (&str, &str) = ("Host", "cognito-identity.us-east-1.amazonaws.com");
+    const DATE: (&str, &str) = ("X-Amz-Date", "20150830T123600Z");
+    const TOKEN: (&str, &str) = ("X-Amz-Security-Token", "token");
+    const SIGNED: &str = "host;x-amz-date";
+    const EXPECTED: Expected<'_> = Expected { region: "us-east-1", service: "cognito-identity" };
+
+    fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|&(n, v)| (n.into(), v.into())).collect()
+    }
+
+    fn req(headers: &[(String, String)]) -> Request<'_> {
+        let (method, path, query, body) = ("POST", "/", "", b"{}");
+        Request { method, path, query, headers, body }
+    }
+
+    fn outcome<T>(result: Result<T, SigV4Error>) -> Outcome {
+        result.map(drop).map_err(|e| (e.to_string(), e.kind()))
+    }
+
+    /// Signs `pairs` with SECRET under `scope` and `signed`, then parses
+    /// and verifies the request at `now`.
+    fn check(pairs: &[(&str, &str)], scope: &str, signed: &str, now: u64) -> Outcome {
+        let authz = |sig: &str| format!("{ALGORITHM} Credential={scope}, SignedHeaders={signed}, Signature={sig}");
+        let mut headers = owned(pairs);
+        headers.push(("Authorization".into(), authz("00")));
+        let sig = signature(&req(&headers), &parse(&req(&headers)).unwrap(), SECRET);
+        headers.push(("Authorization".into(), authz(&sig)));
+        headers.swap_remove(pairs.len());
+        let auth = parse(&req(&headers)).unwrap();
+        outcome(verify(&req(&headers), &auth, SECRET, now, &EXPECTED))
+    }
+
+    #[test]
+    fn accepts_signed_requests() {
+        let http_date = ("date", "Sun, 30 Aug 2015 12:36:00 GMT");
+        assert_eq!(check(&[HOST, DATE], SCOPE, SIGNED, T), Ok(()));
+        assert_eq!(check(&[HOST, http_date], SCOPE, "date;host", T + 900), Ok(()));
+        let signed = "host;x-amz-date;x-amz-security-token";
+        assert_eq!(check(&[HOST, DATE, TOKEN], SCOPE, signed, T - 900), Ok(()));
+    }
+
+    #[test]
+    fn verify_errors_carry_aws_texts() {
+        let scope =
+            |date: &str, region: &str, service: &str| format!("AKIDEXAMPLE/{date}/{region}/{service}/aws4_request");
+        let cases = [
+            (vec![HOST, DATE], SCOPE.into(), "x-amz-date", T, "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
+            (vec![HOST, DATE, TOKEN], SCOPE.into(), SIGNED, T, "'X-Amz-Security-Token' must be a 'SignedHeader' in the AWS Authorization."),
+            (vec![HOST, DATE], scope("20150831", "us-east-1", "cognito-identity"), SIGNED, T, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20150831' != '20150830', from '20150830T123600Z'."),
+            (vec![HOST, DATE], scope("20150830", "eu-west-1", "cognito-identity"), SIGNED, T, "Credential should be scoped to a valid region. "),
+            (vec![HOST, DATE], scope("20150830", "us-east-1", "sts"), SIGNED, T, "Credential should be scoped to correct service: 'cognito-identity'. "),
+            (vec![HOST, DATE], SCOPE.into(), SIGNED, T + 901, "Signature expired: 20150830T123600Z is now earlier than 20150830T123601Z (20150830T125101Z - 15 min.)"),
+            (vec![HOST, DATE], SCOPE.into(), SIGNED, T + 25 * 60, "Signature expired: 20150830T123600Z is now earlier than 20150830T124600Z (20150830T130100Z - 15 min.)"),
+            (vec![HOST, DATE], SCOPE.into(), SIGNED, T - 25 * 60, "Signature not yet current: 20150830T123600Z is still later than 20150830T122600Z (20150830T121100Z + 15 min.)"),
+        ];
+        for (pairs, scope, signed, now, message) in cases {
+            assert_eq!(check(&pairs, &scope, signed, now), Err((message.into(), InvalidSignature)));
+        }
+        let authz = format!("{ALGORITHM} Credential={SCOPE}, SignedHeaders={SIGNED}, Signature=00");
+        let headers = owned(&[HOST, DATE, ("Authorization", &authz)]);
+        let auth = parse(&req(&headers)).unwrap();
+        let mismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+        let verified = outcome(verify(&req(&headers), &auth, SECRET, T, &EXPECTED));
+        assert_eq!(verified, Err((mismatch.into(), InvalidSignature)));
+    }
+
+    #[test]
+    fn parse_errors_carry_aws_texts() {
+        let missing = ("Missing Authentication Token".into(), SigV4ErrorKind::MissingAuthenticationToken);
+        assert_eq!(outcome(parse(&req(&owned(&[HOST, DATE])))), Err(missing));
+        let a = "AWS4-HMAC-SHA256 Credential=A/20150830/r/s/aws4_request, SignedHeaders=host, Signature=00";
+        let (a5, a6) = (a.replace("aws4_", "aws5_"), a.replace(", S", ", Signature=1, S"));
+        let cases = [
+            (vec![("Authorization", "Bearer abc"), DATE], "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization=Bearer abc"),
+            (vec![("Authorization", "AWS4-HMAC-SHA256 Credential=A, Signature=")], "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=A, Signature="),
+            (vec![("Authorization", "AWS4-HMAC-SHA256 Credential=A, Signature"), DATE], "'Signature' not a valid key=value pair (missing equal-sign) in Authorization header: 'AWS4-HMAC-SHA256 Credential=A, Signature'."),
+            (vec![("Authorization", "AWS4-HMAC-SHA256 Credential=A/B, SignedHeaders=host, Signature=00"), DATE], "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'A/B'"),
+            (vec![("Authorization", &a5), DATE], "Credential should be scoped with a valid terminator: 'aws4_request', not 'aws5_request'. "),
+            (vec![("Authorization", a), ("X-Amz-Date", "2015\n")], "Date must be in ISO-8601 'basic format'. Got '2015?'. See http://en.wikipedia.org/wiki/ISO_8601"),
+            (vec![("Authorization", a), ("date", "30 Aug 2015")], "Date must be in ISO-8601 'basic format'. Got '30 Aug 2015'. See http://en.wikipedia.org/wiki/ISO_8601"),
+            (vec![("Authorization", &a6), DATE], "'Signature' must appear only once."),
+            (vec![("Authorization", a), ("authorization", a), DATE], "'Authorization' must appear only once."),
+            (vec![("Authorization", a), DATE, ("x-amz-date", "20150830T123600Z")], "'X-Amz-Date' must appear only once."),
+        ];
+        for (pairs, message) in cases {
+            let parsed = outcome(parse(&req(&owned(&pairs))));
+            assert_eq!(parsed, Err((message.into(), IncompleteSignature)));
+        }
+    }
+
+    #[test]
+    fn canonical_parts() {
+        assert_eq!(canonical_uri("/a%20b/./c/../d//"), "/a%2520b/d/");
+        assert_eq!(canonical_uri(""), "/");
+        let query = "b=2&a=%7e+x&a=&c&%zz=%E1%88%B4&";
+        assert_eq!(canonical_query(query), "%25zz=%E1%88%B4&a=&a=~%2Bx&b=2&c=");
+        assert_eq!(trim_all(" \t a   b\t c  "), "a b\t c");
+        assert_eq!(echo(&"é".repeat(1000)).chars().count(), ECHO_LIMIT + 3);
+    }
+}

@@ -1,0 +1,144 @@
+//! The read store (Workers KV in the Worker, [`super::memory::MemoryStore`]
+//! natively) and the key schema of everything cognate keeps in it. The
+//! schema is written down in `storage-schema.md` beside this file.
+#![allow(async_fn_in_trait)]
+
+/// Longest key Workers KV accepts, in bytes.
+pub const MAX_KEY_BYTES: usize = 512;
+/// Largest metadata Workers KV accepts, in bytes of JSON.
+pub const MAX_METADATA_BYTES: usize = 1024;
+/// Shortest TTL Workers KV accepts, in seconds.
+pub const MIN_TTL_SECONDS: u64 = 60;
+/// Most keys one `list()` returns.
+pub const MAX_LIST_LIMIT: u32 = 1000;
+
+/// The store refused or failed an operation.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The key is longer than [`MAX_KEY_BYTES`] or empty.
+    #[error("key length {0} is outside 1..=512 bytes")]
+    KeyLength(usize),
+    /// The metadata is larger than [`MAX_METADATA_BYTES`].
+    #[error("metadata of {0} bytes exceeds 1024")]
+    MetadataSize(usize),
+    /// The TTL is shorter than [`MIN_TTL_SECONDS`].
+    #[error("ttl {0}s is under the 60s minimum")]
+    Ttl(u64),
+    /// A list cursor that the store did not hand out.
+    #[error("invalid list cursor")]
+    Cursor,
+    /// The backing store failed.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Options of a write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PutOptions {
+    /// JSON metadata returned by `list()` with the key.
+    pub metadata: Option<String>,
+    /// Seconds until the key expires.
+    pub ttl: Option<u64>,
+}
+
+/// One key of a `list()` page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedKey {
+    /// The key's name.
+    pub name: String,
+    /// Its metadata, when written with some.
+    pub metadata: Option<String>,
+}
+
+/// One page of a `list()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListPage {
+    /// The keys, in lexicographic order.
+    pub keys: Vec<ListedKey>,
+    /// Where the next page starts; `None` on the last page.
+    pub cursor: Option<String>,
+}
+
+/// An eventually consistent key-value store with KV's semantics.
+pub trait Store {
+    /// The value of `key`, possibly stale.
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Writes `value` (and metadata) at `key`.
+    async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError>;
+    /// Removes `key`.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
+    /// Up to `limit` keys starting with `prefix`, after `cursor`.
+    async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError>;
+}
+
+/// Checks a key and options against KV's limits.
+pub fn check_limits(key: &str, options: &PutOptions) -> Result<(), StoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_BYTES {
+        return Err(StoreError::KeyLength(key.len()));
+    }
+    if let Some(m) = &options.metadata {
+        if m.len() > MAX_METADATA_BYTES {
+            return Err(StoreError::MetadataSize(m.len()));
+        }
+    }
+    match options.ttl {
+        Some(ttl) if ttl < MIN_TTL_SECONDS => Err(StoreError::Ttl(ttl)),
+        _ => Ok(()),
+    }
+}
+
+/// The key schema (see `storage-schema.md`).
+pub mod keys {
+    /// Prefix of every pool's configuration.
+    pub const POOL_PREFIX: &str = "pool/";
+
+    /// `pool/<poolId>`: the pool's configuration, roles and mappings.
+    pub fn pool(pool_id: &str) -> String {
+        format!("{POOL_PREFIX}{pool_id}")
+    }
+
+    /// `identity/<identityId>`: the identity's record.
+    pub fn identity(identity_id: &str) -> String {
+        format!("identity/{identity_id}")
+    }
+
+    /// `login/<poolId>/<mac>`: the identity a login belongs to.
+    pub fn login(pool_id: &str, mac_hex: &str) -> String {
+        format!("login/{pool_id}/{mac_hex}")
+    }
+
+    /// `member/<poolId>/`: prefix of a pool's identities.
+    pub fn member_prefix(pool_id: &str) -> String {
+        format!("member/{pool_id}/")
+    }
+
+    /// `member/<poolId>/<identityId>`: lists a pool's identities; the
+    /// metadata holds the identity's description.
+    pub fn member(pool_id: &str, identity_id: &str) -> String {
+        format!("member/{pool_id}/{identity_id}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_kvs() {
+        assert!(check_limits("k", &PutOptions::default()).is_ok());
+        assert_eq!(check_limits("", &PutOptions::default()), Err(StoreError::KeyLength(0)));
+        assert_eq!(check_limits(&"k".repeat(513), &PutOptions::default()), Err(StoreError::KeyLength(513)));
+        let ttl = PutOptions { ttl: Some(59), ..Default::default() };
+        assert_eq!(check_limits("k", &ttl), Err(StoreError::Ttl(59)));
+        let meta = PutOptions { metadata: Some("x".repeat(1025)), ..Default::default() };
+        assert_eq!(check_limits("k", &meta), Err(StoreError::MetadataSize(1025)));
+    }
+
+    #[test]
+    fn longest_keys_fit() {
+        let id = format!("us-east-1:{}", "f".repeat(45));
+        assert!(keys::member(&id, &id).len() <= MAX_KEY_BYTES);
+        assert!(keys::login(&id, &"a".repeat(64)).len() <= MAX_KEY_BYTES);
+    }
+}

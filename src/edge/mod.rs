@@ -1,0 +1,119 @@
+//! The Cloudflare Worker: translates `worker::Request` into the core's
+//! request and back, and supplies the core's capabilities — Workers KV as
+//! the read store, one Durable Object per pool as the authority, WebCrypto
+//! for signing, `Date.now()` and `crypto.getRandomValues()`.
+
+mod authority;
+mod kv;
+mod platform;
+mod pool_object;
+mod webcrypto;
+
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+use worker::{event, Context, Env, Headers, Request, Response, Result};
+
+use crate::core::config::{Config, Secrets};
+use crate::core::protocol::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::core::service::Service;
+
+/// The KV namespace binding.
+pub(crate) const KV_BINDING: &str = "IDENTITIES";
+/// The Durable Object namespace binding.
+pub(crate) const POOL_BINDING: &str = "POOL";
+
+thread_local! {
+    /// Configuration, read once per isolate (vars and secrets do not change
+    /// while an isolate lives).
+    static SETTINGS: OnceCell<Rc<(Config, Secrets)>> = const { OnceCell::new() };
+}
+
+fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
+    if let Some(s) = SETTINGS.with(|c| c.get().cloned()) {
+        return Ok(s);
+    }
+    let var = |name: &str| platform::string_binding(env, name);
+    let config = Config::from_vars(var).map_err(|e| e.to_string())?;
+    let secrets = Secrets::from_vars(var).map_err(|e| e.to_string())?;
+    let loaded = Rc::new((config, secrets));
+    SETTINGS.with(|c| {
+        let _ = c.set(loaded.clone());
+    });
+    Ok(loaded)
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+    console_error_panic_hook::set_once();
+    let settings = match settings(&env) {
+        Ok(s) => s,
+        Err(e) => {
+            worker::console_error!("cognate is misconfigured: {e}");
+            return Response::error("cognate is misconfigured; see the Worker's log", 500);
+        }
+    };
+    let (config, secrets) = &*settings;
+    let request = match read_request(&mut req).await {
+        Ok(r) => r,
+        Err(too_large) => return to_response(too_large),
+    };
+    let store = kv::KvStore::new(env.kv(KV_BINDING)?);
+    let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
+    let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
+    let service = Service {
+        config,
+        secrets,
+        store: &store,
+        authority: &authority,
+        signer: &signer,
+        clock: &platform::JsClock,
+        random: &platform::JsRandom,
+    };
+    let (response, log) = service.handle(&request).await;
+    if let Some(error) = log.error {
+        let op = log.operation.unwrap_or("-");
+        match log.detail {
+            Some(detail) => worker::console_error!("{op} failed: {error}: {detail}"),
+            None => worker::console_log!("{op}: {error}"),
+        }
+    }
+    to_response(response)
+}
+
+/// Reads the request, refusing bodies over 1 MiB before buffering them.
+async fn read_request(req: &mut Request) -> std::result::Result<HttpRequest, HttpResponse> {
+    let too_large = || {
+        let error = crate::core::error::ApiError::new(
+            crate::core::error::ErrorKind::Validation,
+            "Request body must be at most 1048576 bytes.",
+        );
+        HttpResponse::error(&error).finish("-", platform::now())
+    };
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let url = req.url().map_err(|_| too_large())?;
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let body = if req.method() == worker::Method::Post { req.bytes().await.unwrap_or_default() } else { Vec::new() };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(HttpRequest {
+        method: req.method().to_string(),
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or_default().to_owned(),
+        headers,
+        body,
+    })
+}
+
+fn to_response(r: HttpResponse) -> Result<Response> {
+    let headers = Headers::new();
+    for (k, v) in &r.headers {
+        headers.append(k, v)?;
+    }
+    let response = if r.body.is_empty() { Response::empty()? } else { Response::from_bytes(r.body)? };
+    Ok(response.with_status(r.status).with_headers(headers))
+}

@@ -1,0 +1,170 @@
+//! The pool's Durable Object: the one place where a pool's changes are
+//! decided. It runs the core's [`execute`] on its SQLite tables with no
+//! await between the check and the write (so racing requests are
+//! serialised), queues each change in its outbox in the same step, and
+//! then carries the outbox through to KV; what KV does not take is retried
+//! on the next request or by an alarm a second later.
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
+use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
+
+use crate::core::authority::{execute, Command, Outcome};
+use crate::core::ledger::{Flushed, Ledger, LedgerError, Mutation, WriteThrough};
+
+use super::kv::KvStore;
+use super::KV_BINDING;
+
+/// What the object answers: the outcome, or the wire error.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Reply {
+    Ok(Outcome),
+    Err { kind: String, message: String },
+}
+
+/// A ledger on the object's SQLite storage.
+struct SqlLedger(worker::SqlStorage);
+
+#[derive(Deserialize)]
+struct ValueRow {
+    value: String,
+}
+
+#[derive(Deserialize)]
+struct KeyRow {
+    key: String,
+}
+
+#[derive(Deserialize)]
+struct OutboxRow {
+    seq: i64,
+    mutation: String,
+}
+
+fn sql_error(e: worker::Error) -> LedgerError {
+    LedgerError(e.to_string())
+}
+
+const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);";
+
+impl Ledger for SqlLedger {
+    fn get(&self, key: &str) -> std::result::Result<Option<String>, LedgerError> {
+        let rows: Vec<ValueRow> = self
+            .0
+            .exec("SELECT value FROM entries WHERE key = ?", vec![key.into()])
+            .and_then(|c| c.to_array())
+            .map_err(sql_error)?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    fn keys_with_prefix(&self, prefix: &str) -> std::result::Result<Vec<String>, LedgerError> {
+        let rows: Vec<KeyRow> = self
+            .0
+            .exec(
+                "SELECT key FROM entries WHERE substr(key, 1, ?) = ? ORDER BY key",
+                vec![(prefix.chars().count() as i64).into(), prefix.into()],
+            )
+            .and_then(|c| c.to_array())
+            .map_err(sql_error)?;
+        Ok(rows.into_iter().map(|r| r.key).collect())
+    }
+
+    fn commit(&mut self, mutation: Mutation) -> std::result::Result<(), LedgerError> {
+        match &mutation {
+            Mutation::Put { key, value, .. } => self.0.exec(
+                "INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                vec![key.as_str().into(), value.as_str().into()],
+            ),
+            Mutation::Delete { key } => self.0.exec("DELETE FROM entries WHERE key = ?", vec![key.as_str().into()]),
+        }
+        .map_err(sql_error)?;
+        let json = serde_json::to_string(&mutation).map_err(|e| LedgerError(e.to_string()))?;
+        self.0.exec("INSERT INTO outbox (mutation) VALUES (?)", vec![json.into()]).map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn pending(&self, limit: usize) -> std::result::Result<Vec<(u64, Mutation)>, LedgerError> {
+        let rows: Vec<OutboxRow> = self
+            .0
+            .exec("SELECT seq, mutation FROM outbox ORDER BY seq LIMIT ?", vec![(limit as i64).into()])
+            .and_then(|c| c.to_array())
+            .map_err(sql_error)?;
+        rows.into_iter()
+            .map(|r| {
+                let m = serde_json::from_str(&r.mutation).map_err(|e| LedgerError(e.to_string()))?;
+                Ok((r.seq as u64, m))
+            })
+            .collect()
+    }
+
+    fn acknowledge(&mut self, seq: u64) -> std::result::Result<(), LedgerError> {
+        self.0.exec("DELETE FROM outbox WHERE seq = ?", vec![(seq as i64).into()]).map_err(sql_error)?;
+        Ok(())
+    }
+}
+
+/// One pool authority (per routing tag).
+#[durable_object]
+pub struct PoolObject {
+    state: State,
+    env: Env,
+    ledger: RefCell<SqlLedger>,
+    write_through: WriteThrough,
+}
+
+impl PoolObject {
+    /// Carries the outbox to KV; schedules a retry when something is left.
+    async fn flush(&self) {
+        let store = match self.env.kv(KV_BINDING) {
+            Ok(kv) => KvStore::new(kv),
+            Err(e) => {
+                worker::console_error!("pool object: no KV binding: {e}");
+                return;
+            }
+        };
+        let retry = match self.write_through.flush(&self.ledger, &store).await {
+            Ok(Flushed::Done) | Ok(Flushed::Busy) => false,
+            Ok(Flushed::More) => true,
+            Err(e) => {
+                worker::console_error!("pool object: KV write-through failed, will retry: {e}");
+                true
+            }
+        };
+        if retry {
+            if let Err(e) = self.state.storage().set_alarm(1000).await {
+                worker::console_error!("pool object: cannot schedule retry: {e}");
+            }
+        }
+    }
+}
+
+impl DurableObject for PoolObject {
+    fn new(state: State, env: Env) -> Self {
+        let sql = state.storage().sql();
+        if let Err(e) = sql.exec(SCHEMA, None) {
+            worker::console_error!("pool object: schema creation failed: {e}");
+        }
+        Self { state, env, ledger: RefCell::new(SqlLedger(sql)), write_through: WriteThrough::default() }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let reply = match req.json::<Command>().await {
+            // No await between reading the state and committing the change.
+            Ok(command) => match execute(&mut *self.ledger.borrow_mut(), command) {
+                Ok(outcome) => Reply::Ok(outcome),
+                Err(e) => Reply::Err { kind: e.kind.wire_name().to_owned(), message: e.message },
+            },
+            Err(e) => Reply::Err { kind: "InternalErrorException".into(), message: format!("bad command: {e}") },
+        };
+        self.flush().await;
+        Response::from_json(&reply)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        self.flush().await;
+        Response::empty()
+    }
+}
