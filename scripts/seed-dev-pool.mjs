@@ -1,0 +1,39 @@
+// Seeds the development identity pool, idempotently: imported with a fixed
+// id (so the README can name it), guests allowed, the local OpenID provider
+// configured, and a role for guests and for signed-in users.
+import { readFileSync } from 'node:fs';
+import { parseVars } from './dev-vars.mjs';
+import { signedCall } from './lib/admin.mjs';
+
+export const DEV_POOL_ID = 'us-east-1:0c09a7e0-de70-4000-8000-000000000001';
+
+export const DEV_POOL = {
+  IdentityPoolId: DEV_POOL_ID,
+  IdentityPoolName: 'cognate-dev',
+  AllowUnauthenticatedIdentities: true,
+  SupportedLoginProviders: { '127.0.0.1:8788': 'cognate-demo' },
+};
+
+export const DEV_ROLES = {
+  unauthenticated: 'arn:aws:iam::000000000000:role/cognate-dev-guest',
+  authenticated: 'arn:aws:iam::000000000000:role/cognate-dev-user',
+};
+
+/** Creates or refreshes the dev pool at `endpoint` with the admin key pair in `vars`. */
+export async function seedDevPool(endpoint, vars) {
+  const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
+  let r = await signedCall(endpoint, admin, 'ImportIdentityPool', DEV_POOL);
+  if (r.status !== 200 && r.body?.__type === 'ResourceConflictException') {
+    r = await signedCall(endpoint, admin, 'UpdateIdentityPool', DEV_POOL);
+  }
+  if (r.status !== 200) throw new Error(`seeding the dev pool failed: ${JSON.stringify(r.body)}`);
+  r = await signedCall(endpoint, admin, 'SetIdentityPoolRoles', { IdentityPoolId: DEV_POOL_ID, Roles: DEV_ROLES });
+  if (r.status !== 200) throw new Error(`setting the dev pool's roles failed: ${JSON.stringify(r.body)}`);
+  return DEV_POOL_ID;
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
+  const vars = parseVars(readFileSync(new URL('../.dev.vars', import.meta.url), 'utf8'));
+  const endpoint = process.argv[2] ?? 'http://127.0.0.1:8787';
+  console.log(await seedDevPool(endpoint, vars));
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, then runs every test — format
+# and lint checks, the native core tests, the Worker build, and the
+# end-to-end suite against that build in workerd.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy (native, and the Worker for wasm32)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --lib --features edge --target wasm32-unknown-unknown -- -D warnings
+
+echo "==> native tests"
+cargo test
+
+echo "==> building the Worker"
+bash scripts/build-worker.sh
+echo "==> end-to-end tests (workerd, AWS SDK, jose)"
+npm run --silent test:e2e

@@ -1,0 +1,172 @@
+// Admin operations through the unmodified AWS SDK, signed with the admin
+// key pair: pools, roles and identities, with their error cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CreateIdentityPoolCommand,
+  DeleteIdentitiesCommand,
+  DeleteIdentityPoolCommand,
+  DescribeIdentityCommand,
+  DescribeIdentityPoolCommand,
+  GetIdCommand,
+  GetIdentityPoolRolesCommand,
+  ListIdentitiesCommand,
+  ListIdentityPoolsCommand,
+  SetIdentityPoolRolesCommand,
+  UpdateIdentityPoolCommand,
+} from '@aws-sdk/client-cognito-identity';
+import { signedCall } from '../../scripts/lib/admin.mjs';
+import { GUEST_ROLE, adminCredentials, client, endpoint, guestPool, publicClient, rawCall, rejectsWith } from './lib.mjs';
+
+const admin = client();
+
+test('a pool is created, described, updated (full replace) and deleted', async () => {
+  const input = {
+    IdentityPoolName: 'e2e app',
+    AllowUnauthenticatedIdentities: false,
+    AllowClassicFlow: true,
+    SupportedLoginProviders: { 'accounts.google.com': 'client-1.apps.googleusercontent.com' },
+    DeveloperProviderName: 'login.e2e',
+    IdentityPoolTags: { team: 'web' },
+  };
+  const created = await admin.send(new CreateIdentityPoolCommand(input));
+  assert.match(created.IdentityPoolId, /^us-east-1:[0-9a-f-]{36}$/);
+  for (const [k, v] of Object.entries(input)) assert.deepEqual(created[k], v, k);
+
+  const described = await admin.send(new DescribeIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId }));
+  const { $metadata, ...rest } = described;
+  assert.equal($metadata.httpStatusCode, 200);
+  const { $metadata: _m, ...createdRest } = created;
+  assert.deepEqual(rest, createdRest);
+
+  const replaced = await admin.send(new UpdateIdentityPoolCommand({
+    IdentityPoolId: created.IdentityPoolId, IdentityPoolName: 'renamed', AllowUnauthenticatedIdentities: true,
+  }));
+  assert.equal(replaced.IdentityPoolName, 'renamed');
+  assert.equal(replaced.SupportedLoginProviders, undefined, 'update replaces the whole pool');
+  assert.equal(replaced.IdentityPoolTags, undefined);
+
+  await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId }));
+  await rejectsWith(admin.send(new DescribeIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId })),
+    'ResourceNotFoundException', { message: `IdentityPool '${created.IdentityPoolId}' not found.` });
+  await rejectsWith(admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId })),
+    'ResourceNotFoundException');
+});
+
+test('pools are listed page by page', async () => {
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push(await guestPool({ name: `list ${i}` }));
+  const seen = [];
+  let NextToken;
+  let pages = 0;
+  do {
+    const page = await admin.send(new ListIdentityPoolsCommand({ MaxResults: 2, NextToken }));
+    assert.ok(page.IdentityPools.length <= 2);
+    seen.push(...page.IdentityPools.map((p) => p.IdentityPoolId));
+    NextToken = page.NextToken;
+    pages++;
+  } while (NextToken);
+  assert.ok(pages >= 3);
+  for (const id of ids) assert.ok(seen.includes(id), id);
+  await rejectsWith(admin.send(new ListIdentityPoolsCommand({ MaxResults: 0 })), 'ValidationException',
+    { message: /Member must have value greater than or equal to 1/ });
+  await rejectsWith(admin.send(new ListIdentityPoolsCommand({ MaxResults: 61 })), 'ValidationException');
+});
+
+test('bad pool settings are refused with the errors Cognito uses', async () => {
+  await rejectsWith(admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'bad/name', AllowUnauthenticatedIdentities: true })),
+    'ValidationException', { message: /1 validation error detected: Value 'bad\/name' at 'identityPoolName'/ });
+  await rejectsWith(admin.send(new CreateIdentityPoolCommand({ IdentityPoolName: 'x' })), 'ValidationException',
+    { message: /Value null at 'allowUnauthenticatedIdentities'/ });
+  await rejectsWith(admin.send(new CreateIdentityPoolCommand({
+    IdentityPoolName: 'x', AllowUnauthenticatedIdentities: true,
+    CognitoIdentityProviders: [{ ProviderName: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_abc', ClientId: 'c', ServerSideTokenCheck: true }],
+  })), 'InvalidParameterException');
+  await rejectsWith(admin.send(new CreateIdentityPoolCommand({
+    IdentityPoolName: 'x', AllowUnauthenticatedIdentities: true,
+    OpenIdConnectProviderARNs: ['arn:aws:iam::123456789012:oidc-provider/login.example.com'],
+  })), 'InvalidParameterException');
+  await rejectsWith(admin.send(new DescribeIdentityPoolCommand({ IdentityPoolId: 'nope' })), 'ValidationException');
+});
+
+test('roles and role mappings are set and read back', async () => {
+  const pool = await guestPool();
+  const RoleMappings = {
+    'accounts.google.com': {
+      Type: 'Rules', AmbiguousRoleResolution: 'Deny',
+      RulesConfiguration: { Rules: [{ Claim: 'hd', MatchType: 'Equals', Value: 'example.com', RoleARN: GUEST_ROLE }] },
+    },
+  };
+  const Roles = { unauthenticated: GUEST_ROLE, authenticated: GUEST_ROLE };
+  await admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles, RoleMappings }));
+  const got = await admin.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: pool }));
+  assert.deepEqual(got.Roles, Roles);
+  assert.deepEqual(got.RoleMappings, RoleMappings);
+  await rejectsWith(admin.send(new SetIdentityPoolRolesCommand({ IdentityPoolId: pool, Roles: { admin: GUEST_ROLE } })),
+    'ValidationException');
+  await rejectsWith(admin.send(new SetIdentityPoolRolesCommand({
+    IdentityPoolId: pool, Roles, RoleMappings: { 'accounts.google.com': { Type: 'Token' } },
+  })), 'InvalidParameterException');
+  await rejectsWith(admin.send(new GetIdentityPoolRolesCommand({ IdentityPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000' })),
+    'ResourceNotFoundException');
+});
+
+test('identities are described, listed page by page and deleted', async () => {
+  const pool = await guestPool();
+  const app = publicClient();
+  const ids = [];
+  for (let i = 0; i < 5; i++) ids.push((await app.send(new GetIdCommand({ IdentityPoolId: pool }))).IdentityId);
+  const d = await admin.send(new DescribeIdentityCommand({ IdentityId: ids[0] }));
+  assert.equal(d.IdentityId, ids[0]);
+  assert.deepEqual(d.Logins, []);
+  assert.ok(d.CreationDate instanceof Date && Math.abs(d.CreationDate - Date.now()) < 120_000);
+
+  const listed = [];
+  let NextToken;
+  do {
+    const page = await admin.send(new ListIdentitiesCommand({ IdentityPoolId: pool, MaxResults: 2, NextToken }));
+    assert.equal(page.IdentityPoolId, pool);
+    listed.push(...page.Identities.map((i) => i.IdentityId));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  assert.deepEqual(listed.sort(), [...ids].sort());
+
+  const r = await admin.send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: ids.slice(0, 2) }));
+  assert.deepEqual(r.UnprocessedIdentityIds, []);
+  await rejectsWith(admin.send(new DescribeIdentityCommand({ IdentityId: ids[0] })), 'ResourceNotFoundException',
+    { message: `Identity '${ids[0]}' not found.` });
+  const left = await admin.send(new ListIdentitiesCommand({ IdentityPoolId: pool, MaxResults: 60 }));
+  assert.equal(left.Identities.length, 3);
+  await rejectsWith(admin.send(new DeleteIdentitiesCommand({ IdentityIdsToDelete: [] })), 'ValidationException');
+});
+
+test('deleting a pool deletes its identities', async () => {
+  const pool = await guestPool();
+  const { IdentityId } = await publicClient().send(new GetIdCommand({ IdentityPoolId: pool }));
+  await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: pool }));
+  await rejectsWith(admin.send(new DescribeIdentityCommand({ IdentityId })), 'ResourceNotFoundException');
+});
+
+test('admin operations refuse unsigned, wrongly signed and stale calls', async () => {
+  const r = await rawCall('ListIdentityPools', { MaxResults: 5 });
+  assert.equal(r.status, 400);
+  assert.equal(r.body.__type, 'MissingAuthenticationTokenException');
+
+  const wrongSecret = client({ accessKeyId: adminCredentials.accessKeyId, secretAccessKey: 'not-the-secret-not-the-secret' });
+  await rejectsWith(wrongSecret.send(new ListIdentityPoolsCommand({ MaxResults: 5 })), 'InvalidSignatureException',
+    { message: /The request signature we calculated does not match the signature you provided/ });
+
+  const unknown = client({ accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: adminCredentials.secretAccessKey });
+  await rejectsWith(unknown.send(new ListIdentityPoolsCommand({ MaxResults: 5 })), 'UnrecognizedClientException');
+
+  for (const minutes of [-16, 16]) {
+    const stale = await signedCall(endpoint, adminCredentials, 'ListIdentityPools', { MaxResults: 5 },
+      { signingDate: new Date(Date.now() + minutes * 60_000) });
+    assert.equal(stale.status, 400);
+    assert.equal(stale.body.__type, 'InvalidSignatureException');
+    assert.match(stale.body.message, minutes < 0 ? /^Signature expired: / : /^Signature not yet current: /);
+  }
+  const fresh = await signedCall(endpoint, adminCredentials, 'ListIdentityPools', { MaxResults: 5 },
+    { signingDate: new Date(Date.now() - 10 * 60_000) });
+  assert.equal(fresh.status, 200, 'within 15 minutes is accepted');
+});
