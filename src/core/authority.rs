@@ -16,7 +16,7 @@ use super::store::keys;
 
 /// A change (or a consistent read) for a pool's authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Create a pool.
     CreatePool {
@@ -65,7 +65,7 @@ pub enum Command {
 
 /// What a command produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The pool as it now is.
     Pool {
@@ -287,7 +287,7 @@ mod tests {
     fn commands_cross_the_wire_as_json() {
         let c = Command::Read { key: "pool/x".into() };
         let json = serde_json::to_string(&c).unwrap();
-        assert_eq!(json, r#"{"op":"read","key":"pool/x"}"#);
+        assert_eq!(json, r#"{"read":{"key":"pool/x"}}"#);
         assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
     }
 }

@@ -11,7 +11,7 @@ use super::store::{PutOptions, Store, StoreError};
 
 /// One change of a key, as the read store must repeat it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "m", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Mutation {
     /// Write `value` (and `metadata`) at `key`.
     Put {

@@ -47,7 +47,12 @@ pub fn authenticate(
             sigv4::verify(request, &auth, secrets.admin.expose_secret(), now, &expected).map_err(wire)?;
             Ok(Principal::Admin)
         }
-        None => Err(unrecognized()),
+        None => {
+            // Spend the same work as for a known key, so response times do
+            // not tell which access key ids exist.
+            let _ = sigv4::verify(request, &auth, "unknown-key-unknown-key-unknown-key", now, &expected);
+            Err(unrecognized())
+        }
         Some(token) => {
             let opened = credentials::open(&secrets.credential_keys, token).map_err(|e| match e {
                 OpenError::Malformed | OpenError::UnknownKey | OpenError::Forged => unrecognized(),

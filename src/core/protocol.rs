@@ -191,13 +191,16 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
 /// echoes nothing from the body (it may hold tokens).
 pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|_| ApiError::new(ErrorKind::Serialization, "The request body is not valid JSON."))?;
-    if !value.is_object() {
-        return Err(ApiError::new(ErrorKind::Serialization, "The request body must be a JSON object."));
-    }
-    serde_json::from_value(value)
-        .map_err(|_| ApiError::new(ErrorKind::Serialization, "A member of the request has the wrong type."))
+    // One typed pass (a second, generic pass per input type would double the
+    // Worker's deserialisation code); on failure, find out why.
+    serde_json::from_slice(body).map_err(|_| {
+        let message = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(_) => "The request body is not valid JSON.",
+            Ok(_) if body.trim_ascii_start().first() != Some(&b'{') => "The request body must be a JSON object.",
+            Ok(_) => "A member of the request has the wrong type.",
+        };
+        ApiError::new(ErrorKind::Serialization, message)
+    })
 }
 
 #[cfg(test)]

@@ -32,7 +32,6 @@ impl ManualClock {
     pub fn advance(&self, seconds: u64) {
         self.0.set(self.0.get() + seconds);
     }
-
 }
 
 impl Clock for ManualClock {
