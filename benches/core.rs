@@ -1,0 +1,201 @@
+//! Benchmarks of the core's hot paths, natively: the SigV4 check of an admin
+//! call and of vended credentials, sealing and opening credentials, and a
+//! warm GetCredentialsForIdentity / GetId through the whole service over the
+//! in-memory store and authority. (In the Worker, token signing runs in
+//! WebCrypto; see scripts/bench-e2e.mjs for the end-to-end numbers.)
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use cognate::core::capabilities::{Clock, Random, SignError, Signer};
+use cognate::core::config::{Config, Secrets};
+use cognate::core::credentials::{self, SessionClaims};
+use cognate::core::memory::{MemoryAuthority, MemoryStore};
+use cognate::core::principal::authenticate;
+use cognate::core::protocol::HttpRequest;
+use cognate::core::service::Service;
+use cognate::core::sigv4;
+use cognate::core::time::format_amz_date;
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use futures_executor::block_on;
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::{Signature, SigningKey};
+use serde_json::{json, Value};
+
+const NOW: u64 = 1_800_000_000;
+const ADMIN_ID: &str = "AKIABENCHBENCHBENCH0";
+const ADMIN_SECRET: &str = "bench-secret-bench-secret-bench-secret";
+
+struct FixedClock(Cell<u64>);
+impl Clock for FixedClock {
+    fn now(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+struct OsRandom;
+impl Random for OsRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        getrandom::getrandom(buf).expect("os randomness");
+    }
+}
+
+struct P256(SigningKey);
+impl Signer for P256 {
+    fn key_id(&self) -> &str {
+        "bench"
+    }
+    async fn sign_es256(&self, message: &[u8]) -> Result<[u8; 64], SignError> {
+        let sig: Signature = self.0.sign(message);
+        Ok(sig.to_bytes().into())
+    }
+}
+
+fn settings(key: &SigningKey) -> (Config, Secrets) {
+    let mut jwk: Value = serde_json::from_str(&p256::SecretKey::from(key.clone()).to_jwk_string()).unwrap();
+    jwk["kid"] = "bench".into();
+    let keys = json!({ "current": jwk }).to_string();
+    let vars = move |name: &str| {
+        Some(match name {
+            "REGION" => "us-east-1".to_owned(),
+            "ISSUER" => "https://id.example.com".to_owned(),
+            "HASH_KEY" => format!("{}A", "B".repeat(42)),
+            "CREDENTIAL_KEYS" => {
+                r#"{"current":{"id":"c1","key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}}"#.to_owned()
+            }
+            "SIGNING_KEYS" => keys.clone(),
+            "ADMIN_ACCESS_KEY_ID" => ADMIN_ID.to_owned(),
+            "ADMIN_SECRET_ACCESS_KEY" => ADMIN_SECRET.to_owned(),
+            _ => return None,
+        })
+    };
+    (Config::from_vars(&vars).unwrap(), Secrets::from_vars(&vars).unwrap())
+}
+
+fn request(op: &str, body: &Value) -> HttpRequest {
+    HttpRequest {
+        method: "POST".into(),
+        path: "/".into(),
+        query: String::new(),
+        headers: vec![
+            ("host".into(), "127.0.0.1:8787".into()),
+            ("content-type".into(), "application/x-amz-json-1.1".into()),
+            ("x-amz-target".into(), format!("AWSCognitoIdentityService.{op}")),
+        ],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+fn signed(mut r: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
+    let date = format_amz_date(NOW);
+    r.headers.push(("x-amz-date".into(), date.clone()));
+    if let Some(t) = token {
+        r.headers.push(("x-amz-security-token".into(), t.into()));
+    }
+    let mut names: Vec<String> = r.headers.iter().map(|(k, _)| k.clone()).collect();
+    names.sort();
+    let auth = sigv4::Authorization {
+        access_key_id: key_id.into(),
+        scope_date: date[..8].into(),
+        region: "us-east-1".into(),
+        service: "cognito-identity".into(),
+        signed_headers: names.clone(),
+        signature: String::new(),
+        request_time: NOW,
+        security_token: token.map(str::to_owned),
+    };
+    let view = sigv4::Request { method: &r.method, path: &r.path, query: &r.query, headers: &r.headers, body: &r.body };
+    let sig = sigv4::signature(&view, &auth, secret);
+    r.headers.push((
+        "authorization".into(),
+        format!(
+            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/cognito-identity/aws4_request, SignedHeaders={}, Signature={sig}",
+            &date[..8],
+            names.join(";")
+        ),
+    ));
+    r
+}
+
+fn view(r: &HttpRequest) -> sigv4::Request<'_> {
+    sigv4::Request { method: &r.method, path: &r.path, query: &r.query, headers: &r.headers, body: &r.body }
+}
+
+fn benches(c: &mut Criterion) {
+    let key = SigningKey::from_slice(&[7; 32]).unwrap();
+    let (config, secrets) = settings(&key);
+    let clock = Rc::new(FixedClock(Cell::new(NOW)));
+    let store = Rc::new(MemoryStore::new(clock.clone()));
+    let authority = MemoryAuthority::new(store.clone());
+    let signer = P256(key);
+    let service = Service {
+        config: &config,
+        secrets: &secrets,
+        store: &*store,
+        authority: &authority,
+        signer: &signer,
+        clock: &*clock,
+        random: &OsRandom,
+    };
+    let call = |r: &HttpRequest| -> Value {
+        let (resp, _) = block_on(service.handle(r));
+        assert_eq!(resp.status, 200, "{}", String::from_utf8_lossy(&resp.body));
+        serde_json::from_slice(&resp.body).unwrap()
+    };
+    let pool = call(&signed(
+        request("CreateIdentityPool", &json!({"IdentityPoolName": "bench", "AllowUnauthenticatedIdentities": true})),
+        ADMIN_ID,
+        ADMIN_SECRET,
+        None,
+    ))["IdentityPoolId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let roles = json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": "arn:aws:iam::123456789012:role/guest"}});
+    call(&signed(request("SetIdentityPoolRoles", &roles), ADMIN_ID, ADMIN_SECRET, None));
+    let guest = call(&request("GetId", &json!({"IdentityPoolId": pool})))["IdentityId"].as_str().unwrap().to_owned();
+
+    let admin_call =
+        signed(request("DescribeIdentityPool", &json!({"IdentityPoolId": pool})), ADMIN_ID, ADMIN_SECRET, None);
+    c.bench_function("sigv4: verify an admin call", |b| {
+        b.iter(|| authenticate(black_box(&view(&admin_call)), &secrets, "us-east-1", "cognito-identity", NOW).unwrap())
+    });
+
+    let claims = SessionClaims {
+        access_key_id: String::new(),
+        pool_id: pool.clone(),
+        identity_id: guest.clone(),
+        role_arn: "arn:aws:iam::123456789012:role/guest".into(),
+        amr: vec!["unauthenticated".into()],
+        tags: Default::default(),
+        expiration: NOW + 3600,
+    };
+    c.bench_function("credentials: issue", |b| {
+        b.iter(|| credentials::issue(&secrets.credential_keys, &OsRandom, black_box(claims.clone())))
+    });
+    let creds = credentials::issue(&secrets.credential_keys, &OsRandom, claims);
+    c.bench_function("credentials: open a session token", |b| {
+        b.iter(|| credentials::open(&secrets.credential_keys, black_box(&creds.session_token)).unwrap())
+    });
+    let vended_call = signed(
+        request("DescribeIdentityPool", &json!({})),
+        &creds.access_key_id,
+        &creds.secret_key,
+        Some(&creds.session_token),
+    );
+    c.bench_function("sigv4: verify vended credentials (open + derive + verify)", |b| {
+        b.iter(|| authenticate(black_box(&view(&vended_call)), &secrets, "us-east-1", "cognito-identity", NOW).unwrap())
+    });
+
+    let get_credentials = request("GetCredentialsForIdentity", &json!({"IdentityId": guest}));
+    c.bench_function("service: warm GetCredentialsForIdentity (memory store)", |b| b.iter(|| call(&get_credentials)));
+    let get_id = request("GetId", &json!({"IdentityPoolId": pool}));
+    c.bench_function("service: GetId for a new guest (memory store)", |b| b.iter(|| call(&get_id)));
+}
+
+criterion_group! {
+    name = core;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2));
+    targets = benches
+}
+criterion_main!(core);

@@ -1,0 +1,46 @@
+// Starts the built Worker under `wrangler dev` (workerd) on 127.0.0.1 with
+// fresh secrets and fresh local KV and Durable Object state, and stops it.
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { formatVars, generateVars } from '../../scripts/dev-vars.mjs';
+
+export const root = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}. */
+export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000 }) {
+  const endpoint = `http://127.0.0.1:${port}`;
+  const work = `${root}/target/${name}`;
+  const envFile = `${work}/test.env`;
+  const state = `${work}/state`;
+  rmSync(state, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const vars = await generateVars({ issuer: endpoint });
+  writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
+
+  const child = spawn(
+    'npx',
+    ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
+      '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: true,
+      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
+  );
+  const stop = () => {
+    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
+  };
+  process.on('exit', stop);
+
+  const deadline = Date.now() + readyTimeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error('wrangler dev exited before it was ready');
+    try {
+      if ((await fetch(`${endpoint}/.well-known/openid-configuration`)).ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) {
+      stop();
+      throw new Error('wrangler dev was not ready in time');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return { endpoint, envFile, vars, stop };
+}
