@@ -27,6 +27,14 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "${WASM_BINDGEN_VERSION}"; the
   cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
 fi
 
+# The AWS CLI (v1, from PyPI) for the end-to-end check that it works unmodified.
+AWSCLI_VERSION=1.46.3
+if ! target/awscli/bin/aws --version 2>&1 | grep -q "aws-cli/${AWSCLI_VERSION} "; then
+  step "installing the AWS CLI ${AWSCLI_VERSION} into target/awscli"
+  python3 -m venv target/awscli
+  target/awscli/bin/pip install --quiet --disable-pip-version-check "awscli==${AWSCLI_VERSION}"
+fi
+
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.cognate-lock 2>/dev/null)" != "$lock_hash" ]; then
   step "installing npm packages (npm ci)"

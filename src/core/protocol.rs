@@ -156,6 +156,13 @@ const OPERATIONS: [(Operation, &str); 14] = [
 
 impl Operation {
     /// The operation named by an `X-Amz-Target` header.
+    ///
+    /// ```
+    /// use cognate::core::protocol::Operation;
+    /// assert_eq!(Operation::from_target(Some("AWSCognitoIdentityService.GetId")), Ok(Operation::GetId));
+    /// assert!(Operation::from_target(Some("AWSCognitoIdentityService.Nope")).is_err());
+    /// assert!(Operation::GetId.is_public() && !Operation::DeleteIdentityPool.is_public());
+    /// ```
     pub fn from_target(target: Option<&str>) -> Result<Self, ApiError> {
         let unknown = || ApiError::new(ErrorKind::UnknownOperation, "");
         let target = target.ok_or_else(unknown)?;

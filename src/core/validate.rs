@@ -80,6 +80,15 @@ impl Pattern {
 const ECHO_LIMIT: usize = 128;
 
 /// Collects the violations of one request.
+///
+/// ```
+/// use cognate::core::validate::{Pattern, Violations};
+/// let mut v = Violations::new();
+/// v.string("identityPoolId", "nope", 1, 55, Some(Pattern::Id));
+/// v.number("maxResults", 0, 1, 60);
+/// let err = v.finish().unwrap_err();
+/// assert!(err.message.starts_with("2 validation errors detected: Value 'nope' at 'identityPoolId'"));
+/// ```
 #[derive(Debug, Default)]
 pub struct Violations(Vec<String>);
 
