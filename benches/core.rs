@@ -7,9 +7,11 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use cognate::core::capabilities::{Clock, Random, SignError, Signer};
+use cognate::core::capabilities::{Clock, FetchError, Fetched, Http, Random, SignError, Signer};
 use cognate::core::config::{Config, Secrets};
 use cognate::core::credentials::{self, SessionClaims};
+use cognate::core::login::jwks::KeyCache;
+use cognate::core::login::native::NativeVerifier;
 use cognate::core::memory::{MemoryAuthority, MemoryStore};
 use cognate::core::principal::authenticate;
 use cognate::core::protocol::HttpRequest;
@@ -37,6 +39,14 @@ struct OsRandom;
 impl Random for OsRandom {
     fn fill(&self, buf: &mut [u8]) {
         getrandom::getrandom(buf).expect("os randomness");
+    }
+}
+
+/// Guests need no identity provider.
+struct NoHttp;
+impl Http for NoHttp {
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        Err(FetchError(format!("no network in this bench: {url}")))
     }
 }
 
@@ -128,12 +138,16 @@ fn benches(c: &mut Criterion) {
     let store = Rc::new(MemoryStore::new(clock.clone()));
     let authority = MemoryAuthority::new(store.clone());
     let signer = P256(key);
+    let key_cache = std::cell::RefCell::new(KeyCache::default());
     let service = Service {
         config: &config,
         secrets: &secrets,
         store: &*store,
         authority: &authority,
         signer: &signer,
+        http: &NoHttp,
+        verifier: &NativeVerifier,
+        key_cache: &key_cache,
         clock: &*clock,
         random: &OsRandom,
     };

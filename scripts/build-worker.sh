@@ -12,5 +12,5 @@ fi
 export WASM_BINDGEN_BIN=wasm-bindgen
 export WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
-worker-build --release --features edge
+worker-build --release --no-default-features --features edge
 touch "$out"

@@ -11,7 +11,7 @@ echo "==> cargo fmt --check"
 cargo fmt --all -- --check
 echo "==> cargo clippy (native, and the Worker for wasm32)"
 cargo clippy --all-targets -- -D warnings
-cargo clippy --lib --features edge --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --no-default-features --features edge --target wasm32-unknown-unknown -- -D warnings
 
 echo "==> native tests"
 cargo test

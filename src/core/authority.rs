@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ErrorKind};
 use super::ledger::{Ledger, LedgerError, Mutation};
 use super::model::{IdentityPool, RoleMapping};
-use super::records::{IdentityRecord, PoolRecord};
+use super::records::{IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
 use super::store::keys;
 
 /// A change (or a consistent read) for a pool's authority.
@@ -55,6 +55,41 @@ pub enum Command {
     DeleteIdentities {
         /// The identities.
         identity_ids: Vec<String>,
+    },
+    /// Sign in with verified logins: find their identity or make one, link
+    /// unowned logins, merge identities that own others (the owner wins).
+    SignIn {
+        /// The pool.
+        pool_id: String,
+        /// The verified logins, by MAC, in `Logins` key order.
+        logins: Vec<LoginRef>,
+        /// The identity the call names (GetCredentialsForIdentity,
+        /// GetOpenIdToken), if any.
+        target: Option<String>,
+        /// The id for a new identity, if one is needed (made by the caller).
+        new_identity_id: String,
+        /// The time.
+        now: u64,
+    },
+    /// Remove logins from an identity (UnlinkIdentity).
+    Unlink {
+        /// The identity.
+        identity_id: String,
+        /// MACs of the verified logins of the call: each must be the identity's.
+        proven: Vec<String>,
+        /// Provider names to remove.
+        remove: Vec<String>,
+        /// The time.
+        now: u64,
+    },
+    /// Set which claims of a provider become principal tags.
+    SetPrincipalTags {
+        /// The pool.
+        pool_id: String,
+        /// The provider name.
+        provider: String,
+        /// The mapping.
+        map: PrincipalTagMap,
     },
     /// Read one key on consistent state (after a miss in the read store).
     Read {
@@ -206,8 +241,157 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             }
             Ok(Outcome::Deleted { identity_ids: deleted })
         }
+        Command::SignIn { pool_id, logins, target, new_identity_id, now } => {
+            sign_in(ledger, &pool_id, &logins, target, new_identity_id, now)
+        }
+        Command::Unlink { identity_id, proven, remove, now } => unlink(ledger, identity_id, &proven, &remove, now),
+        Command::SetPrincipalTags { pool_id, provider, map } => {
+            let mut record = pool(ledger, &pool_id)?;
+            record.principal_tags.insert(provider, map);
+            put_pool(ledger, &record)?;
+            Ok(Outcome::Pool { record })
+        }
         Command::Read { key } => Ok(Outcome::Value { value: ledger.get(&key)? }),
     }
+}
+
+/// Most logins one identity may have, as in Cognito.
+pub const MAX_LOGINS_PER_IDENTITY: usize = 20;
+
+const LOGINS_DONT_MATCH: &str =
+    "Logins don't match. Please include at least one valid login for this identity or identity pool.";
+
+fn identity_in(ledger: &impl Ledger, identity_id: &str, pool_id: &str) -> Result<IdentityRecord, ApiError> {
+    match read::<IdentityRecord>(ledger, &keys::identity(identity_id))? {
+        Some(r) if r.pool == pool_id => Ok(r),
+        _ => Err(ApiError::identity_not_found(identity_id)),
+    }
+}
+
+/// The owner of a login, if the login is linked to a live identity.
+fn owner(ledger: &impl Ledger, pool_id: &str, login: &LoginRef) -> Result<Option<String>, ApiError> {
+    let Some(id) = ledger.get(&keys::login(pool_id, &login.mac))? else { return Ok(None) };
+    let live = read::<IdentityRecord>(ledger, &keys::identity(&id))?.is_some_and(|r| !r.disabled);
+    Ok(live.then_some(id))
+}
+
+fn sign_in(
+    ledger: &mut impl Ledger,
+    pool_id: &str,
+    logins: &[LoginRef],
+    target: Option<String>,
+    new_identity_id: String,
+    now: u64,
+) -> Result<Outcome, ApiError> {
+    pool(ledger, pool_id)?;
+    let owners = logins.iter().map(|l| owner(ledger, pool_id, l)).collect::<Result<Vec<_>, _>>()?;
+    if let Some(t) = &target {
+        let record = identity_in(ledger, t, pool_id)?;
+        if record.disabled {
+            return Err(ApiError::not_authorized(format!("Identity '{t}' is disabled.")));
+        }
+        // Linking to an authenticated identity needs one of its own logins.
+        if !record.is_guest() && !owners.iter().any(|o| o.as_deref() == Some(t.as_str())) {
+            return Err(ApiError::not_authorized(LOGINS_DONT_MATCH));
+        }
+    }
+    // The identity that already owns a login wins; else the named one; else a new one.
+    let winner = owners.iter().flatten().next().cloned().or(target.clone()).unwrap_or(new_identity_id);
+    let mut record = match read::<IdentityRecord>(ledger, &keys::identity(&winner))? {
+        Some(r) => r,
+        None => IdentityRecord {
+            pool: pool_id.to_owned(),
+            logins: Vec::new(),
+            created: now,
+            modified: now,
+            disabled: false,
+        },
+    };
+    let mut losers: Vec<String> = owners.iter().flatten().filter(|o| **o != winner).cloned().collect();
+    if let Some(t) = target.filter(|t| *t != winner) {
+        losers.push(t);
+    }
+    losers.sort();
+    losers.dedup();
+    let mut merged: Vec<(String, IdentityRecord)> = Vec::new();
+    let mut all = record.logins.clone();
+    for loser in &losers {
+        let r = identity_in(ledger, loser, pool_id)?;
+        all.extend(r.logins.iter().cloned());
+        merged.push((loser.clone(), r));
+    }
+    all.extend(logins.iter().cloned());
+    let mut unique: Vec<LoginRef> = Vec::new();
+    for login in all {
+        if unique.iter().any(|l| l.mac == login.mac) {
+            continue;
+        }
+        if unique.iter().any(|l| l.provider == login.provider) {
+            return Err(ApiError::new(
+                ErrorKind::ResourceConflict,
+                format!("An identity can have only one login of provider '{}'.", login.provider),
+            ));
+        }
+        unique.push(login);
+    }
+    if unique.len() > MAX_LOGINS_PER_IDENTITY {
+        return Err(ApiError::new(ErrorKind::ResourceConflict, "An identity can have at most 20 logins."));
+    }
+    let changed = unique.len() != record.logins.len() || ledger.get(&keys::identity(&winner))?.is_none();
+    for (id, mut r) in merged {
+        r.logins.clear();
+        r.disabled = true;
+        r.modified = now;
+        put_identity(ledger, &id, &r)?;
+    }
+    if changed {
+        for login in unique.iter().filter(|l| !record.logins.iter().any(|o| o.mac == l.mac)) {
+            ledger.commit(Mutation::Put {
+                key: keys::login(pool_id, &login.mac),
+                value: winner.clone(),
+                metadata: None,
+            })?;
+        }
+        record.logins = unique;
+        record.modified = now;
+        put_identity(ledger, &winner, &record)?;
+    }
+    Ok(Outcome::Identity { identity_id: winner, record })
+}
+
+fn unlink(
+    ledger: &mut impl Ledger,
+    identity_id: String,
+    proven: &[String],
+    remove: &[String],
+    now: u64,
+) -> Result<Outcome, ApiError> {
+    let mut record = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))?
+        .ok_or_else(|| ApiError::identity_not_found(&identity_id))?;
+    if record.disabled {
+        return Err(ApiError::not_authorized(format!("Identity '{identity_id}' is disabled.")));
+    }
+    if proven.is_empty() || !proven.iter().all(|mac| record.logins.iter().any(|l| &l.mac == mac)) {
+        return Err(ApiError::not_authorized(LOGINS_DONT_MATCH));
+    }
+    for provider in remove {
+        if !record.logins.iter().any(|l| &l.provider == provider) {
+            return Err(ApiError::invalid_parameter(format!(
+                "Login '{provider}' is not linked to identity '{identity_id}'."
+            )));
+        }
+    }
+    let (gone, kept): (Vec<LoginRef>, Vec<LoginRef>) =
+        record.logins.drain(..).partition(|l| remove.contains(&l.provider));
+    for login in &gone {
+        ledger.commit(Mutation::Delete { key: keys::login(&record.pool, &login.mac) })?;
+    }
+    record.logins = kept;
+    // Cognito: removing the last login makes the identity inaccessible.
+    record.disabled = record.logins.is_empty();
+    record.modified = now;
+    put_identity(ledger, &identity_id, &record)?;
+    Ok(Outcome::Identity { identity_id, record })
 }
 
 #[cfg(test)]
@@ -225,7 +409,13 @@ mod tests {
             allow_unauthenticated_identities: Some(guests),
             ..Default::default()
         };
-        let record = PoolRecord { config, roles: BTreeMap::new(), role_mappings: BTreeMap::new(), created: 5 };
+        let record = PoolRecord {
+            config,
+            roles: BTreeMap::new(),
+            role_mappings: BTreeMap::new(),
+            principal_tags: BTreeMap::new(),
+            created: 5,
+        };
         execute(ledger, Command::CreatePool { record }).unwrap();
     }
 

@@ -38,3 +38,66 @@ pub trait Authority {
     /// Runs `command` on the authority for `route` (a pool's routing tag).
     async fn apply(&self, route: RouteTag, command: Command) -> Result<Outcome, ApiError>;
 }
+
+/// A response to an outbound GET (discovery documents, JWKS).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The status code.
+    pub status: u16,
+    /// The `Cache-Control` header, if any.
+    pub cache_control: Option<String>,
+    /// The body (the platform stops reading past [`MAX_FETCH_BYTES`]).
+    pub body: Vec<u8>,
+}
+
+/// The most an identity provider's document may weigh.
+pub const MAX_FETCH_BYTES: usize = 256 * 1024;
+
+/// Fetching a URL failed before an answer arrived.
+#[derive(Debug, thiserror::Error)]
+#[error("fetch failed: {0}")]
+pub struct FetchError(pub String);
+
+/// Outbound HTTP, for identity providers' discovery documents and keys.
+pub trait Http {
+    /// GETs `url` (https, or http only where configuration allows it).
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError>;
+}
+
+/// The signature algorithms cognate accepts from identity providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SignatureAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+    /// ECDSA on P-256 with SHA-256, signature `r ‖ s`.
+    Es256,
+}
+
+impl SignatureAlgorithm {
+    /// The JWS `alg` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rs256 => "RS256",
+            Self::Es256 => "ES256",
+        }
+    }
+}
+
+/// Checks signatures with an identity provider's public key.
+#[cfg(feature = "server")]
+pub trait Verifier {
+    /// Whether `signature` is `key`'s signature of `message` under the
+    /// algorithm the key is pinned to. A malformed signature is `Ok(false)`;
+    /// `Err` means the platform could not check at all.
+    async fn verify(
+        &self,
+        key: &super::login::jwks::PublicKey,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<bool, VerifyError>;
+}
+
+/// The platform could not check a signature (e.g. refused to import a key).
+#[derive(Debug, thiserror::Error)]
+#[error("signature check failed: {0}")]
+pub struct VerifyError(pub String);

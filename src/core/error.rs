@@ -113,12 +113,20 @@ pub struct ApiError {
     pub kind: ErrorKind,
     /// The message for the client; never holds a token, subject or secret.
     pub message: String,
+    /// Why, for the log only (never sent; never a token, subject or secret).
+    pub detail: Option<String>,
 }
 
 impl ApiError {
     /// An error of `kind` with `message`.
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self { kind, message: message.into(), detail: None }
+    }
+
+    /// The same error with `detail` for the log.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// `NotAuthorizedException` with `message`.

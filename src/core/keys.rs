@@ -7,6 +7,7 @@ use std::fmt;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
 
@@ -75,6 +76,27 @@ impl HashKey {
     /// The key of routing tags.
     pub fn route_key(&self) -> RouteKey {
         RouteKey(derive(&self.0, "cognate/v1/route", ""))
+    }
+
+    fn keyed(&self, label: &str, pool_id: &str, provider: &str, sub: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derive(&self.0, label, pool_id)).expect("any key length");
+        mac.update(provider.as_bytes());
+        mac.update(&[0]);
+        mac.update(sub.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// How a login is known in `pool_id`: lowercase hex of
+    /// `HMAC-SHA256(HKDF(hash key, "login", pool), provider ‖ 0x00 ‖ sub)`.
+    /// The subject itself is never stored.
+    pub fn login_mac(&self, pool_id: &str, provider: &str, sub: &str) -> String {
+        hex::encode(self.keyed("cognate/v1/login", pool_id, provider, sub))
+    }
+
+    /// The opaque per-pool id of a login shown to others (in `amr`), under
+    /// a key of its own so it reveals neither the subject nor the MAC.
+    pub fn opaque_id(&self, pool_id: &str, provider: &str, sub: &str) -> String {
+        hex::encode(&self.keyed("cognate/v1/opaque", pool_id, provider, sub)[..16])
     }
 }
 
@@ -229,6 +251,20 @@ mod tests {
         assert!(keys.find("c3").is_none());
         assert!(CredentialKeys::parse(r#"{"current":{"id":"c","key":"AAAA"}}"#).is_err());
         assert!(CredentialKeys::parse("nope").is_err());
+    }
+
+    #[test]
+    fn logins_are_hashed_per_pool_and_opaque_ids_differ_from_macs() {
+        let k = HashKey::parse(&"A".repeat(43)).unwrap();
+        let a = k.login_mac("pool-a", "accounts.google.com", "123");
+        assert_eq!(a.len(), 64);
+        assert!(a.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+        assert_ne!(a, k.login_mac("pool-b", "accounts.google.com", "123"), "one person, two pools, two identities");
+        assert_ne!(a, k.login_mac("pool-a", "appleid.apple.com", "123"));
+        assert_ne!(k.login_mac("pool-a", "p", "ab"), k.login_mac("pool-a", "pa", "b"), "the separator matters");
+        let opaque = k.opaque_id("pool-a", "accounts.google.com", "123");
+        assert_eq!(opaque.len(), 32);
+        assert!(!a.contains(&opaque));
     }
 
     #[test]

@@ -10,11 +10,15 @@ pub mod error;
 pub mod ids;
 pub mod keys;
 pub mod ledger;
+#[cfg(feature = "server")]
+pub mod login;
 pub mod memory;
 pub mod model;
 pub mod principal;
 pub mod protocol;
 pub mod records;
+#[cfg(feature = "server")]
+pub mod roles;
 pub mod service;
 pub mod sigv4;
 pub mod store;

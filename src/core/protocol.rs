@@ -135,9 +135,12 @@ pub enum Operation {
     /// cognate's extension: create a pool with a given id (moving a pool
     /// from Cognito keeps the id that apps have built in).
     ImportIdentityPool,
+    UnlinkIdentity,
+    SetPrincipalTagAttributeMap,
+    GetPrincipalTagAttributeMap,
 }
 
-const OPERATIONS: [(Operation, &str); 14] = [
+const OPERATIONS: [(Operation, &str); 17] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -152,6 +155,9 @@ const OPERATIONS: [(Operation, &str); 14] = [
     (Operation::GetCredentialsForIdentity, "GetCredentialsForIdentity"),
     (Operation::GetOpenIdToken, "GetOpenIdToken"),
     (Operation::ImportIdentityPool, "ImportIdentityPool"),
+    (Operation::UnlinkIdentity, "UnlinkIdentity"),
+    (Operation::SetPrincipalTagAttributeMap, "SetPrincipalTagAttributeMap"),
+    (Operation::GetPrincipalTagAttributeMap, "GetPrincipalTagAttributeMap"),
 ];
 
 impl Operation {
@@ -180,7 +186,7 @@ impl Operation {
 
     /// Whether the operation is called unsigned (by end users' apps).
     pub fn is_public(self) -> bool {
-        matches!(self, Self::GetId | Self::GetCredentialsForIdentity | Self::GetOpenIdToken)
+        matches!(self, Self::GetId | Self::GetCredentialsForIdentity | Self::GetOpenIdToken | Self::UnlinkIdentity)
     }
 }
 

@@ -19,8 +19,20 @@ pub struct PoolRecord {
     /// Provider name → role mapping.
     #[serde(default)]
     pub role_mappings: BTreeMap<String, RoleMapping>,
+    /// Provider name → which claims become principal tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub principal_tags: BTreeMap<String, PrincipalTagMap>,
     /// When the pool was created (epoch seconds).
     pub created: u64,
+}
+
+/// Which claims of a provider's tokens become principal tags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalTagMap {
+    /// Also map the defaults: `aud` and `sub`.
+    pub use_defaults: bool,
+    /// Tag key → claim name.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl PoolRecord {
@@ -144,6 +156,7 @@ mod tests {
             config: IdentityPool { identity_pool_name: Some("a pool".into()), ..Default::default() },
             roles: BTreeMap::new(),
             role_mappings: BTreeMap::new(),
+            principal_tags: BTreeMap::new(),
             created: 0,
         };
         assert_eq!(pool_name_from_metadata(&rec.list_metadata()).as_deref(), Some("a pool"));

@@ -1,5 +1,6 @@
 //! Test support: a manual clock, seeded randomness, a pure-Rust ES256 signer
-//! (the reference for the Worker's WebCrypto one) and a tiny executor.
+//! (the reference for the Worker's WebCrypto one), an identity provider
+//! served from memory through the `Http` capability, and a tiny executor.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -9,7 +10,7 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-use super::capabilities::{Clock, Random, SignError, Signer};
+use super::capabilities::{Clock, FetchError, Fetched, Http, Random, SignError, Signer};
 use super::model::IdentityPool;
 use super::records::PoolRecord;
 
@@ -91,5 +92,111 @@ pub fn pool_record(pool_id: &str, guests: bool) -> PoolRecord {
         allow_unauthenticated_identities: Some(guests),
         ..Default::default()
     };
-    PoolRecord { config, roles: BTreeMap::new(), role_mappings: BTreeMap::new(), created: 0 }
+    PoolRecord {
+        config,
+        roles: BTreeMap::new(),
+        role_mappings: BTreeMap::new(),
+        principal_tags: BTreeMap::new(),
+        created: 0,
+    }
+}
+
+/// An identity provider for tests: ES256 keys, an issuer, discovery and
+/// JWKS documents served through the [`Http`] capability from memory, and
+/// ID tokens minted with any claims and header.
+pub struct TestIdp {
+    /// The issuer URL.
+    pub issuer: String,
+    keys: RefCell<Vec<(String, SigningKey)>>,
+    /// How many documents were fetched.
+    pub fetches: Cell<u32>,
+    /// Fail every fetch (an unreachable provider).
+    pub down: Cell<bool>,
+}
+
+impl TestIdp {
+    /// A provider at `http://<name>` with one key.
+    pub fn new(name: &str) -> Self {
+        let idp = Self {
+            issuer: format!("http://{name}"),
+            keys: RefCell::new(Vec::new()),
+            fetches: Cell::new(0),
+            down: Cell::new(false),
+        };
+        idp.rotate();
+        idp
+    }
+
+    /// Adds a new key that signs from now on (the old ones stay published).
+    pub fn rotate(&self) -> String {
+        let kid = format!("k{}", self.keys.borrow().len() + 1);
+        let mut seed = [0u8; 32];
+        getrandom::getrandom(&mut seed).expect("randomness");
+        let key = SigningKey::from_slice(&seed).expect("a valid scalar");
+        self.keys.borrow_mut().push((kid.clone(), key));
+        kid
+    }
+
+    /// An ES256 token with `claims` and extra `header` members, signed by
+    /// the newest key.
+    pub fn token_with(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
+        self.token_raw(header, &claims.to_string())
+    }
+
+    /// Like [`TestIdp::token_with`] with the claims as raw JSON text.
+    pub fn token_raw(&self, header: serde_json::Value, claims: &str) -> String {
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use base64::Engine;
+        let keys = self.keys.borrow();
+        let (kid, key) = keys.last().expect("a key");
+        let mut h = serde_json::json!({ "alg": "ES256", "kid": kid, "typ": "JWT" });
+        for (k, v) in header.as_object().into_iter().flatten() {
+            h[k] = v.clone();
+        }
+        let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(h.to_string()), URL_SAFE_NO_PAD.encode(claims));
+        let sig: Signature = key.sign(input.as_bytes());
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()))
+    }
+
+    /// Standard claims for `sub` at `now`, for client `app`.
+    pub fn claims(&self, sub: &str, now: u64) -> serde_json::Value {
+        serde_json::json!({ "iss": self.issuer, "aud": "app", "sub": sub, "iat": now, "exp": now + 600 })
+    }
+
+    /// A good token for `sub` at `now`.
+    pub fn token(&self, sub: &str, now: u64) -> String {
+        self.token_with(serde_json::json!({}), self.claims(sub, now))
+    }
+
+    fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<_> = self
+            .keys
+            .borrow()
+            .iter()
+            .map(|(kid, key)| {
+                let mut jwk: serde_json::Value =
+                    serde_json::from_str(&p256::PublicKey::from(key.verifying_key()).to_jwk_string()).expect("jwk");
+                jwk["kid"] = kid.clone().into();
+                jwk
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+}
+
+impl Http for TestIdp {
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        self.fetches.set(self.fetches.get() + 1);
+        if self.down.get() {
+            return Err(FetchError("connection refused".into()));
+        }
+        let body = if url == format!("{}/.well-known/openid-configuration", self.issuer) {
+            serde_json::json!({ "issuer": self.issuer, "jwks_uri": format!("{}/jwks", self.issuer) })
+        } else if url == format!("{}/jwks", self.issuer) {
+            self.jwks()
+        } else {
+            return Ok(Fetched { status: 404, cache_control: None, body: Vec::new() });
+        };
+        Ok(Fetched { status: 200, cache_control: Some("max-age=300".into()), body: body.to_string().into_bytes() })
+    }
 }

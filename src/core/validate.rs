@@ -16,7 +16,8 @@ pub enum Pattern {
     Digits,
     /// `[\w._-]+`: developer provider names.
     DeveloperProvider,
-    /// `[\w.;_/-]+`: client ids of supported login providers.
+    /// `[\w.;_/-]+`: client ids of supported login providers (cognate also
+    /// takes commas: a provider's client ids are comma-separated).
     ProviderClientIds,
     /// `[\w._:/-]+`: Cognito user pool provider names.
     CognitoProviderName,
@@ -44,7 +45,7 @@ impl Pattern {
             Self::PoolName => r"[\w\s+=,.@-]+",
             Self::Digits => r"\d+",
             Self::DeveloperProvider => r"[\w._-]+",
-            Self::ProviderClientIds => r"[\w.;_/-]+",
+            Self::ProviderClientIds => r"[\w.,;_/-]+",
             Self::CognitoProviderName => r"[\w._:/-]+",
             Self::ClientId => r"[\w_]+",
             Self::NoSpace => r"[\S]+",
@@ -67,7 +68,7 @@ impl Pattern {
             }),
             Self::Digits => all_of(s, |c| c.is_ascii_digit()),
             Self::DeveloperProvider => all_of(s, |c| word(c) || matches!(c, '.' | '-')),
-            Self::ProviderClientIds => all_of(s, |c| word(c) || matches!(c, '.' | ';' | '/' | '-')),
+            Self::ProviderClientIds => all_of(s, |c| word(c) || matches!(c, '.' | ',' | ';' | '/' | '-')),
             Self::CognitoProviderName => all_of(s, |c| word(c) || matches!(c, '.' | ':' | '/' | '-')),
             Self::ClientId => all_of(s, word),
             Self::NoSpace => all_of(s, |c| !c.is_whitespace()),

@@ -4,17 +4,19 @@
 //! for signing, `Date.now()` and `crypto.getRandomValues()`.
 
 mod authority;
+mod http;
 mod kv;
 mod platform;
 mod pool_object;
 mod webcrypto;
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use worker::{event, Context, Env, Headers, Request, Response, Result};
 
 use crate::core::config::{Config, Secrets};
+use crate::core::login::jwks::KeyCache;
 use crate::core::protocol::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::core::service::Service;
 
@@ -27,6 +29,8 @@ thread_local! {
     /// Configuration, read once per isolate (vars and secrets do not change
     /// while an isolate lives).
     static SETTINGS: OnceCell<Rc<(Config, Secrets)>> = const { OnceCell::new() };
+    /// Identity providers' keys, cached for the isolate's life.
+    static KEY_CACHE: Rc<RefCell<KeyCache>> = Rc::new(RefCell::new(KeyCache::default()));
 }
 
 fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
@@ -61,12 +65,16 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let store = kv::KvStore::new(env.kv(KV_BINDING)?);
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
+    let key_cache = KEY_CACHE.with(Rc::clone);
     let service = Service {
         config,
         secrets,
         store: &store,
         authority: &authority,
         signer: &signer,
+        http: &http::FetchHttp,
+        verifier: &webcrypto::WebCryptoVerifier,
+        key_cache: &key_cache,
         clock: &platform::JsClock,
         random: &platform::JsRandom,
     };

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use super::pools::list_error;
 use super::{unexpected, Service};
 use crate::core::authority::{Command, Outcome};
-use crate::core::capabilities::{Authority, Signer};
+use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::ids::RouteTag;
 use crate::core::model::{check_id, check_page, IdentityDescription, MAX_ID_LEN};
@@ -39,7 +39,7 @@ pub(super) struct DeleteIdentitiesInput {
     identity_ids_to_delete: Option<Vec<String>>,
 }
 
-impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
     pub(super) async fn describe_identity(&self, input: IdentityIdInput) -> Result<Value, ApiError> {
         let mut v = Violations::new();
         check_id(&mut v, "identityId", &input.identity_id);

@@ -3,9 +3,10 @@
 //! protocol), authenticates admin operations, and dispatches to the
 //! operations in this module's children.
 
-mod guest;
 mod identities;
 mod pools;
+mod public;
+mod signin;
 #[cfg(test)]
 mod tests;
 
@@ -13,10 +14,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::authority::{Command, Outcome};
-use super::capabilities::{Authority, Clock, Random, Signer};
+use super::capabilities::{Authority, Clock, Http, Random, Signer, Verifier};
 use super::config::{Config, Secrets};
 use super::error::{ApiError, ErrorKind};
 use super::ids::RouteTag;
+use super::login::jwks::KeyCache;
 use super::principal::{authenticate, Principal};
 use super::protocol::{check_content_type, parse_input, HttpRequest, HttpResponse, Operation, MAX_BODY_BYTES};
 use super::records::{IdentityRecord, PoolRecord};
@@ -28,7 +30,7 @@ use super::token;
 pub const SERVICE_NAME: &str = "cognito-identity";
 
 /// Everything a request may use.
-pub struct Service<'a, S, A, K> {
+pub struct Service<'a, S, A, K, H, V> {
     /// Settings.
     pub config: &'a Config,
     /// Secrets.
@@ -39,6 +41,12 @@ pub struct Service<'a, S, A, K> {
     pub authority: &'a A,
     /// The token signer.
     pub signer: &'a K,
+    /// Outbound HTTP (identity providers' keys).
+    pub http: &'a H,
+    /// Signature checks of identity providers' tokens.
+    pub verifier: &'a V,
+    /// The isolate's cache of identity providers' keys.
+    pub key_cache: &'a std::cell::RefCell<KeyCache>,
     /// The clock.
     pub clock: &'a dyn Clock,
     /// Randomness.
@@ -57,7 +65,7 @@ pub struct LogLine {
     pub detail: Option<String>,
 }
 
-impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
     /// Answers one request; never panics on input and never fails.
     pub async fn handle(&self, request: &HttpRequest) -> (HttpResponse, LogLine) {
         let mut log = LogLine { operation: None, error: None, detail: None };
@@ -71,6 +79,7 @@ impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
                 Ok(body) => HttpResponse::json(200, &body),
                 Err(e) => {
                     log.error = Some(e.kind.wire_name());
+                    log.detail = e.detail.clone();
                     if e.kind == ErrorKind::InternalError {
                         log.detail = Some(e.message.clone());
                         HttpResponse::error(&ApiError::internal("An internal error occurred."))
@@ -114,6 +123,9 @@ impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
             Operation::ListIdentities => self.list_identities(input(body)?).await,
             Operation::DeleteIdentities => self.delete_identities(input(body)?).await,
             Operation::GetId => self.get_id(input(body)?).await,
+            Operation::UnlinkIdentity => self.unlink_identity(input(body)?).await,
+            Operation::SetPrincipalTagAttributeMap => self.set_principal_tags(input(body)?).await,
+            Operation::GetPrincipalTagAttributeMap => self.get_principal_tags(input(body)?).await,
             Operation::GetCredentialsForIdentity => self.get_credentials(input(body)?).await,
             Operation::GetOpenIdToken => self.get_open_id_token(input(body)?).await,
         }

@@ -8,11 +8,12 @@ use serde_json::{json, Value};
 
 use super::{unexpected, Service};
 use crate::core::authority::{Command, Outcome};
-use crate::core::capabilities::{Authority, Signer};
+use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::ids::new_pool_id;
+use crate::core::login::provider;
 use crate::core::model::{check_id, check_page, validate_roles, IdentityPool, RoleMapping};
-use crate::core::records::{pool_name_from_metadata, PoolRecord};
+use crate::core::records::{pool_name_from_metadata, PoolRecord, PrincipalTagMap};
 use crate::core::store::{keys, Store, StoreError};
 use crate::core::validate::Violations;
 
@@ -37,6 +38,43 @@ pub(super) struct SetRolesInput {
     role_mappings: Option<BTreeMap<String, RoleMapping>>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(super) struct PrincipalTagsInput {
+    identity_pool_id: Option<String>,
+    identity_provider_name: Option<String>,
+    use_defaults: Option<bool>,
+    principal_tags: Option<BTreeMap<String, String>>,
+}
+
+impl PrincipalTagsInput {
+    fn check(&self) -> Result<(String, String), ApiError> {
+        let mut v = Violations::new();
+        check_id(&mut v, "identityPoolId", &self.identity_pool_id);
+        if let Some(name) = v.required("identityProviderName", &self.identity_provider_name) {
+            v.string("identityProviderName", name, 1, 128, None);
+        }
+        if let Some(tags) = &self.principal_tags {
+            v.count("principalTags", tags.len(), 1, 50);
+            for (tag, claim) in tags {
+                v.string("principalTags", tag, 1, 128, None);
+                v.string("principalTags", claim, 1, 256, None);
+            }
+        }
+        v.finish()?;
+        Ok((self.identity_pool_id.clone().unwrap_or_default(), self.identity_provider_name.clone().unwrap_or_default()))
+    }
+}
+
+fn tags_json(pool_id: &str, provider: &str, map: &PrincipalTagMap) -> Value {
+    let mut out =
+        json!({ "IdentityPoolId": pool_id, "IdentityProviderName": provider, "UseDefaults": map.use_defaults });
+    if !map.tags.is_empty() {
+        out["PrincipalTags"] = serde_json::to_value(&map.tags).expect("tags serialize");
+    }
+    out
+}
+
 /// Checks a lone `IdentityPoolId` input and returns the id.
 pub(super) fn pool_id(input: PoolIdInput) -> Result<String, ApiError> {
     let mut v = Violations::new();
@@ -56,7 +94,7 @@ fn pool_outcome(outcome: Outcome) -> Result<PoolRecord, ApiError> {
     }
 }
 
-impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
     pub(super) async fn create_pool(&self, mut config: IdentityPool) -> Result<Value, ApiError> {
         config.identity_pool_id = None;
         config.validate(false)?;
@@ -82,8 +120,13 @@ impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
 
     async fn insert_pool(&self, config: IdentityPool) -> Result<Value, ApiError> {
         let route = self.pool_route(config.identity_pool_id.as_deref().unwrap_or_default());
-        let record =
-            PoolRecord { config, roles: BTreeMap::new(), role_mappings: BTreeMap::new(), created: self.clock.now() };
+        let record = PoolRecord {
+            config,
+            roles: BTreeMap::new(),
+            role_mappings: BTreeMap::new(),
+            principal_tags: BTreeMap::new(),
+            created: self.clock.now(),
+        };
         let outcome = self.authority.apply(route, Command::CreatePool { record }).await?;
         Ok(pool_json(&pool_outcome(outcome)?))
     }
@@ -150,6 +193,33 @@ impl<S: Store, A: Authority, K: Signer> Service<'_, S, A, K> {
             out["RoleMappings"] = serde_json::to_value(&record.role_mappings).expect("mappings serialize");
         }
         Ok(out)
+    }
+}
+
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
+    pub(super) async fn set_principal_tags(&self, input: PrincipalTagsInput) -> Result<Value, ApiError> {
+        let (pool_id, provider_name) = input.check()?;
+        let pool = self.pool(&pool_id).await?;
+        if provider::resolve(&pool.config, &provider_name, &self.config.insecure_http_issuers).is_none() {
+            return Err(ApiError::invalid_parameter(format!(
+                "Identity provider '{provider_name}' is not configured for identity pool '{pool_id}'."
+            )));
+        }
+        let map = PrincipalTagMap {
+            use_defaults: input.use_defaults.unwrap_or(false),
+            tags: input.principal_tags.unwrap_or_default(),
+        };
+        let command =
+            Command::SetPrincipalTags { pool_id: pool_id.clone(), provider: provider_name.clone(), map: map.clone() };
+        self.authority.apply(self.pool_route(&pool_id), command).await?;
+        Ok(tags_json(&pool_id, &provider_name, &map))
+    }
+
+    pub(super) async fn get_principal_tags(&self, input: PrincipalTagsInput) -> Result<Value, ApiError> {
+        let (pool_id, provider_name) = input.check()?;
+        let pool = self.pool(&pool_id).await?;
+        let map = pool.principal_tags.get(&provider_name).cloned().unwrap_or_default();
+        Ok(tags_json(&pool_id, &provider_name, &map))
     }
 }
 

@@ -8,10 +8,12 @@ use serde_json::{json, Value};
 use super::Service;
 use crate::core::capabilities::Clock;
 use crate::core::config::{Config, Secrets};
+use crate::core::login::jwks::KeyCache;
+use crate::core::login::native::NativeVerifier;
 use crate::core::memory::{MemoryAuthority, MemoryStore};
 use crate::core::protocol::HttpRequest;
 use crate::core::sigv4;
-use crate::core::testing::{block_on, ManualClock, P256Signer, SeededRandom};
+use crate::core::testing::{block_on, ManualClock, P256Signer, SeededRandom, TestIdp};
 use crate::core::time::format_amz_date;
 use crate::core::token::tests::keys_and_signer;
 
@@ -27,6 +29,8 @@ pub(crate) struct Harness {
     pub secrets: Secrets,
     pub signer: P256Signer,
     pub random: SeededRandom,
+    pub idp: TestIdp,
+    pub key_cache: std::cell::RefCell<KeyCache>,
 }
 
 pub(crate) struct Reply {
@@ -54,6 +58,7 @@ impl Harness {
             Some(match name {
                 "REGION" => "us-east-1".to_owned(),
                 "ISSUER" => "https://id.example.com".to_owned(),
+                "INSECURE_HTTP_ISSUERS" => "idp.test".to_owned(),
                 "HASH_KEY" => "A".repeat(43),
                 "CREDENTIAL_KEYS" => {
                     r#"{"current":{"id":"c1","key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}}"#.to_owned()
@@ -72,16 +77,21 @@ impl Harness {
             store,
             signer,
             random: SeededRandom::new(42),
+            idp: TestIdp::new("idp.test"),
+            key_cache: Default::default(),
         }
     }
 
-    fn service(&self) -> Service<'_, MemoryStore, MemoryAuthority, P256Signer> {
+    fn service(&self) -> Service<'_, MemoryStore, MemoryAuthority, P256Signer, TestIdp, NativeVerifier> {
         Service {
             config: &self.config,
             secrets: &self.secrets,
             store: &self.store,
             authority: &self.authority,
             signer: &self.signer,
+            http: &self.idp,
+            verifier: &NativeVerifier,
+            key_cache: &self.key_cache,
             clock: &*self.clock,
             random: &self.random,
         }
@@ -179,3 +189,4 @@ impl Harness {
 mod admin;
 mod guests;
 mod protocol;
+mod signin;

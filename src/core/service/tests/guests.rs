@@ -86,7 +86,7 @@ fn closing_a_pool_to_guests_stops_existing_guests() {
 }
 
 #[test]
-fn logins_are_refused_until_they_can_be_verified() {
+fn logins_of_providers_the_pool_does_not_trust_are_refused() {
     let h = Harness::new();
     let pool = h.guest_pool();
     let guest = h.guest(&pool);

@@ -1,0 +1,154 @@
+//! Sign-in for the public operations: every login of a call is verified,
+//! hashed into its per-pool MAC, and handed to the pool's authority, which
+//! finds, links or merges identities. A repeat sign-in whose logins the
+//! store already maps to one identity needs no authority round trip.
+
+use std::collections::BTreeMap;
+
+use super::{unexpected, Service};
+use crate::core::authority::{Command, Outcome};
+use crate::core::capabilities::{Authority, Http, Signer, Verifier};
+use crate::core::error::ApiError;
+use crate::core::ids::new_identity_id;
+use crate::core::login::provider::{self, ProviderKind};
+use crate::core::login::{LoginVerifier, VerifiedLogin};
+use crate::core::records::{IdentityRecord, LoginRef, PoolRecord};
+use crate::core::roles::LoginFacts;
+use crate::core::store::{keys, Store};
+
+/// A verified login with what the role choice needs.
+pub(super) struct Login {
+    pub verified: VerifiedLogin,
+    pub kind: ProviderKind,
+    pub mac: String,
+}
+
+impl Login {
+    pub fn facts(&self) -> LoginFacts<'_> {
+        LoginFacts {
+            provider: &self.verified.provider,
+            kind: self.kind,
+            client_id: &self.verified.client_id,
+            claims: &self.verified.claims,
+        }
+    }
+}
+
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
+    /// Verifies every login (in `Logins` key order); the first failure
+    /// refuses the call with Cognito's words, the reason going to the log.
+    pub(super) async fn verify_logins(
+        &self,
+        pool: &PoolRecord,
+        logins: &BTreeMap<String, String>,
+    ) -> Result<Vec<Login>, ApiError> {
+        let verifier = LoginVerifier {
+            http: self.http,
+            verifier: self.verifier,
+            cache: self.key_cache,
+            insecure_http_hosts: &self.config.insecure_http_issuers,
+        };
+        let now = self.clock.now();
+        let mut out = Vec::with_capacity(logins.len());
+        for (name, token) in logins {
+            let verified = verifier
+                .verify(&pool.config, name, token, now)
+                .await
+                .map_err(|e| e.to_api().with_detail(format!("login '{name}' refused: {e}")))?;
+            let kind = provider::resolve(&pool.config, name, &self.config.insecure_http_issuers)
+                .map_or(ProviderKind::Oidc, |p| p.kind);
+            let mac = self.secrets.hash_key.login_mac(pool.id(), &verified.provider, &verified.sub);
+            out.push(Login { verified, kind, mac });
+        }
+        Ok(out)
+    }
+
+    /// The identity the store maps all `logins` to, if it maps them to one.
+    async fn known_owner(&self, pool_id: &str, logins: &[Login]) -> Result<Option<String>, ApiError> {
+        let mut owner: Option<String> = None;
+        for login in logins {
+            let found = self
+                .store
+                .get(&keys::login(pool_id, &login.mac))
+                .await
+                .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
+            match (found, &owner) {
+                (None, _) => return Ok(None),
+                (Some(id), None) => owner = Some(id),
+                (Some(id), Some(o)) if &id == o => {}
+                _ => return Ok(None),
+            }
+        }
+        Ok(owner)
+    }
+
+    /// The identity of `logins` (linking and merging as Cognito does),
+    /// starting from `target` when the call names an identity.
+    pub(super) async fn sign_in(
+        &self,
+        pool: &PoolRecord,
+        logins: &[Login],
+        target: Option<&str>,
+    ) -> Result<(String, IdentityRecord), ApiError> {
+        if let Some(id) = self.known_owner(pool.id(), logins).await? {
+            if target.is_none_or(|t| t == id) {
+                if let Ok(record) = self.identity(&id).await {
+                    if !record.disabled && record.pool == pool.id() {
+                        return Ok((id, record));
+                    }
+                }
+            }
+        }
+        let route = self.pool_route(pool.id());
+        let command = Command::SignIn {
+            pool_id: pool.id().to_owned(),
+            logins: logins
+                .iter()
+                .map(|l| LoginRef { provider: l.verified.provider.clone(), mac: l.mac.clone() })
+                .collect(),
+            target: target.map(str::to_owned),
+            new_identity_id: new_identity_id(&self.config.region, route, self.random),
+            now: self.clock.now(),
+        };
+        match self.authority.apply(route, command).await? {
+            Outcome::Identity { identity_id, record } => Ok((identity_id, record)),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// `amr` of a signed-in call: `authenticated`, then each provider and
+    /// its opaque per-pool id (never the subject).
+    pub(super) fn authenticated_amr(&self, pool_id: &str, logins: &[Login]) -> Vec<String> {
+        let mut amr = vec!["authenticated".to_owned()];
+        for l in logins {
+            let opaque = self.secrets.hash_key.opaque_id(pool_id, &l.verified.provider, &l.verified.sub);
+            amr.push(l.verified.provider.clone());
+            amr.push(format!("{}:{opaque}", l.verified.provider));
+        }
+        amr
+    }
+
+    /// Principal tags of a signed-in call, from each provider's tag map
+    /// (earlier providers win a repeated tag key).
+    pub(super) fn principal_tags(&self, pool: &PoolRecord, logins: &[Login]) -> BTreeMap<String, String> {
+        let mut tags = BTreeMap::new();
+        for l in logins {
+            let Some(map) = pool.principal_tags.get(&l.verified.provider) else { continue };
+            let mut add = |key: &str, value: &str| {
+                if value.chars().count() <= 256 {
+                    tags.entry(key.to_owned()).or_insert_with(|| value.to_owned());
+                }
+            };
+            if map.use_defaults {
+                add("aud", &l.verified.client_id);
+                add("sub", &l.verified.sub);
+            }
+            for (tag, claim) in &map.tags {
+                if let Some(value) = l.verified.claims.str(claim) {
+                    add(tag, value);
+                }
+            }
+        }
+        tags
+    }
+}
