@@ -16,6 +16,10 @@ cargo clippy --lib --no-default-features --features edge --target wasm32-unknown
 echo "==> native tests"
 cargo test
 
+echo "==> Wycheproof vectors for the WebCrypto run"
+mkdir -p target/e2e
+cargo run --quiet --example wycheproof_vectors > target/e2e/wycheproof.json
+
 echo "==> building the Worker"
 bash scripts/build-worker.sh
 echo "==> end-to-end tests (workerd, AWS SDK, jose)"

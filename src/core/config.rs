@@ -30,6 +30,8 @@ pub struct Config {
     pub issuer: String,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
+    /// Serve the test-only routes (end-to-end tests and benchmarks only).
+    pub insecure_test_routes: bool,
 }
 
 /// The secrets.
@@ -68,7 +70,8 @@ impl Config {
         let insecure_http_issuers = var("INSECURE_HTTP_ISSUERS")
             .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
             .unwrap_or_default();
-        Ok(Self { region, issuer, insecure_http_issuers })
+        let insecure_test_routes = var("INSECURE_TEST_ROUTES").is_some_and(|v| v == "true" || v == "1");
+        Ok(Self { region, issuer, insecure_http_issuers, insecure_test_routes })
     }
 }
 

@@ -15,7 +15,7 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const state = `${work}/state`;
   rmSync(state, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const vars = await generateVars({ issuer: endpoint });
+  const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
   writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
 
   const child = spawn(

@@ -149,3 +149,30 @@ fn no_input_makes_a_500_or_a_panic() {
         }
     }
 }
+
+#[test]
+fn the_test_route_exists_only_when_switched_on() {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use p256::ecdsa::signature::Signer as _;
+    let mut h = Harness::new();
+    let key = p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap();
+    let sig: p256::ecdsa::Signature = key.sign(b"hello");
+    let jwk: serde_json::Value =
+        serde_json::from_str(&p256::PublicKey::from(key.verifying_key()).to_jwk_string()).unwrap();
+    let body = json!({"jwk": jwk, "message": URL_SAFE_NO_PAD.encode(b"hello"), "signature": URL_SAFE_NO_PAD.encode(sig.to_bytes())});
+    let post = |h: &Harness, body: &serde_json::Value| {
+        h.send(HttpRequest {
+            method: "POST".into(),
+            path: "/.cognate/insecure/verify".into(),
+            body: body.to_string().into_bytes(),
+            ..Default::default()
+        })
+    };
+    assert_eq!(post(&h, &body).status, 404);
+    h.config.insecure_test_routes = true;
+    assert_eq!(post(&h, &body).body, json!({"usable": true, "valid": true}));
+    let mut wrong = body.clone();
+    wrong["message"] = json!(URL_SAFE_NO_PAD.encode(b"hellp"));
+    assert_eq!(post(&h, &wrong).body["valid"], false);
+}
