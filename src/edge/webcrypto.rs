@@ -3,7 +3,7 @@
 //! per isolate, non-extractable) and RS256/ES256 verification of identity
 //! providers' tokens (public keys imported once per isolate and cached).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -17,6 +17,9 @@ use crate::core::token::EcJwk;
 thread_local! {
     static KEY: RefCell<Option<(String, web_sys::CryptoKey)>> = const { RefCell::new(None) };
     static PUBLIC_KEYS: RefCell<HashMap<String, web_sys::CryptoKey>> = RefCell::new(HashMap::new());
+    static SUBTLE: OnceCell<web_sys::SubtleCrypto> = const { OnceCell::new() };
+    /// Import and verify parameters per algorithm, made once.
+    static PARAMS: RefCell<HashMap<SignatureAlgorithm, (Object, Object)>> = RefCell::new(HashMap::new());
 }
 
 /// Most imported provider keys kept per isolate.
@@ -38,8 +41,15 @@ fn js_err(e: JsValue) -> SignError {
 }
 
 fn subtle() -> Result<web_sys::SubtleCrypto, SignError> {
+    if let Some(s) = SUBTLE.with(|s| s.get().cloned()) {
+        return Ok(s);
+    }
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into()).map_err(js_err)?;
-    Ok(crypto.unchecked_into::<web_sys::Crypto>().subtle())
+    let subtle = crypto.unchecked_into::<web_sys::Crypto>().subtle();
+    SUBTLE.with(|s| {
+        let _ = s.set(subtle.clone());
+    });
+    Ok(subtle)
 }
 
 fn object(pairs: &[(&str, &str)]) -> Result<Object, SignError> {
@@ -90,19 +100,24 @@ fn verify_err(e: SignError) -> VerifyError {
 }
 
 fn algorithms(alg: SignatureAlgorithm) -> Result<(Object, Object), SignError> {
-    Ok(match alg {
+    if let Some(p) = PARAMS.with(|p| p.borrow().get(&alg).cloned()) {
+        return Ok(p);
+    }
+    let made = match alg {
         SignatureAlgorithm::Es256 => {
             (object(&[("name", "ECDSA"), ("namedCurve", "P-256")])?, object(&[("name", "ECDSA"), ("hash", "SHA-256")])?)
         }
         SignatureAlgorithm::Rs256 => {
             (object(&[("name", "RSASSA-PKCS1-v1_5"), ("hash", "SHA-256")])?, object(&[("name", "RSASSA-PKCS1-v1_5")])?)
         }
-    })
+    };
+    PARAMS.with(|p| p.borrow_mut().insert(alg, made.clone()));
+    Ok(made)
 }
 
 async fn public_key(key: &PublicKey, import: &Object) -> Result<web_sys::CryptoKey, SignError> {
     let id = key.fingerprint();
-    if let Some(k) = PUBLIC_KEYS.with(|c| c.borrow().get(&id).cloned()) {
+    if let Some(k) = PUBLIC_KEYS.with(|c| c.borrow().get(id).cloned()) {
         return Ok(k);
     }
     let jwk = js_sys::JSON::parse(&key.jwk().to_string()).map_err(js_err)?;
@@ -115,7 +130,7 @@ async fn public_key(key: &PublicKey, import: &Object) -> Result<web_sys::CryptoK
         if c.len() >= MAX_PUBLIC_KEYS {
             c.clear();
         }
-        c.insert(id, imported.clone());
+        c.insert(id.to_owned(), imported.clone());
     });
     Ok(imported)
 }

@@ -53,9 +53,17 @@ pub struct PublicKey {
     pub alg: SignatureAlgorithm,
     /// The key.
     pub material: KeyMaterial,
+    fingerprint: String,
 }
 
 impl PublicKey {
+    /// A key pinned to `alg`.
+    pub fn new(kid: Option<String>, alg: SignatureAlgorithm, material: KeyMaterial) -> Self {
+        let mut key = Self { kid, alg, material, fingerprint: String::new() };
+        key.fingerprint = key.jwk().to_string();
+        key
+    }
+
     /// The public JWK, as WebCrypto imports it.
     pub fn jwk(&self) -> Value {
         let b64 = |b: &[u8]| URL_SAFE_NO_PAD.encode(b);
@@ -66,8 +74,8 @@ impl PublicKey {
     }
 
     /// A stable identity of the key material (for caching imported keys).
-    pub fn fingerprint(&self) -> String {
-        self.jwk().to_string()
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 }
 
@@ -138,7 +146,7 @@ pub fn parse_jwk(value: &Value) -> Option<PublicKey> {
         }
         _ => return None,
     };
-    Some(PublicKey { kid: jwk.kid, alg, material })
+    Some(PublicKey::new(jwk.kid, alg, material))
 }
 
 /// Reads a JWKS document; `None` when it is not one.
