@@ -473,6 +473,68 @@ mod tests {
         assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
     }
 
+    fn login(provider: &str, mac: &str) -> LoginRef {
+        LoginRef { provider: provider.into(), mac: mac.into() }
+    }
+
+    fn sign_in_as(
+        l: &mut MemoryLedger,
+        logins: Vec<LoginRef>,
+        target: Option<&str>,
+        new: &str,
+    ) -> Result<String, ApiError> {
+        let cmd = Command::SignIn {
+            pool_id: POOL.into(),
+            logins,
+            target: target.map(str::to_owned),
+            new_identity_id: new.into(),
+            now: 10,
+        };
+        match execute(l, cmd)? {
+            Outcome::Identity { identity_id, .. } => Ok(identity_id),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_merge_keeps_one_login_per_provider() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        let a = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+        let b = sign_in_as(&mut l, vec![login("p1", "b1"), login("p2", "b2")], None, "us-east-1:b").unwrap();
+        assert_ne!(a, b);
+        // Proving both a1 and b2 would merge two p1 logins into one identity.
+        let err = sign_in_as(&mut l, vec![login("p1", "a1"), login("p2", "b2")], None, "us-east-1:c").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ResourceConflict);
+        assert_eq!(l.get(&keys::login(POOL, "b2")).unwrap().as_deref(), Some("us-east-1:b"), "nothing changed");
+    }
+
+    #[test]
+    fn an_identity_holds_at_most_twenty_logins() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        let logins: Vec<LoginRef> = (0..20).map(|i| login(&format!("p{i}"), &format!("m{i}"))).collect();
+        let id = sign_in_as(&mut l, logins, None, "us-east-1:a").unwrap();
+        let err =
+            sign_in_as(&mut l, vec![login("p0", "m0"), login("p20", "m20")], Some(&id), "us-east-1:b").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ResourceConflict);
+    }
+
+    #[test]
+    fn merging_moves_every_login_to_the_owner_and_disables_the_other() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        let owner = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+        let other = sign_in_as(&mut l, vec![login("p2", "b2")], None, "us-east-1:b").unwrap();
+        let won = sign_in_as(&mut l, vec![login("p1", "a1"), login("p2", "b2")], Some(&other), "us-east-1:c").unwrap();
+        assert_eq!(won, owner, "the owner of the first login wins");
+        assert_eq!(l.get(&keys::login(POOL, "b2")).unwrap().as_deref(), Some(owner.as_str()));
+        let loser: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(&other)).unwrap().unwrap()).unwrap();
+        assert!(loser.disabled && loser.logins.is_empty());
+        let err = sign_in_as(&mut l, vec![login("p2", "b2")], Some(&other), "us-east-1:d").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NotAuthorized, "a disabled identity cannot be named again");
+    }
+
     #[test]
     fn commands_cross_the_wire_as_json() {
         let c = Command::Read { key: "pool/x".into() };

@@ -221,6 +221,12 @@ impl KeyCache {
         self.entries.insert(issuer.to_owned(), Entry { keys, fetched: now, expires });
     }
 
+    /// Whether the keys of `issuer` may be fetched again at `now` (no fetch
+    /// in the last 10 seconds).
+    pub fn may_refetch(&self, issuer: &str, now: u64) -> bool {
+        self.entries.get(issuer).is_none_or(|e| now.saturating_sub(e.fetched) >= UNKNOWN_KID_REFETCH_SECONDS)
+    }
+
     /// Notes a failed fetch at `now`, so an unknown kid does not cause a
     /// fetch on every request (keeps what was cached).
     pub fn note_failed_fetch(&mut self, issuer: &str, now: u64) {

@@ -187,33 +187,45 @@ impl<H: Http, V: Verifier> LoginVerifier<'_, H, V> {
         let claims_json = URL_SAFE_NO_PAD.decode(encoded_claims).map_err(|_| LoginError::Malformed)?;
         let claims = Claims::parse(&claims_json).ok_or(LoginError::Malformed)?;
         let kid = header.key_id.as_deref();
-        let keys = self.keys(&provider, kid, alg, now).await?;
-        let mut verified = false;
-        for key in &keys {
-            match self.verifier.verify(key, signed.as_bytes(), parsed.signature_bytes()).await {
-                Ok(true) => {
-                    verified = true;
-                    break;
-                }
-                Ok(false) => {}
-                Err(_) => {}
+        let signature = parsed.signature_bytes();
+        let keys = self.keys(&provider, kid, alg, now, false).await?;
+        if !self.any_verifies(&keys, signed.as_bytes(), signature).await {
+            // Without a kid, the provider may have rotated to a key not yet
+            // cached: look again, within the refetch limit.
+            let again = kid.is_none() && self.cache.borrow().may_refetch(&provider.cache_key, now);
+            if !again {
+                return Err(LoginError::BadSignature);
             }
-        }
-        if !verified {
-            return Err(LoginError::BadSignature);
+            let keys = self.keys(&provider, kid, alg, now, true).await?;
+            if !self.any_verifies(&keys, signed.as_bytes(), signature).await {
+                return Err(LoginError::BadSignature);
+            }
         }
         let checked = check(&claims, &provider, now)?;
         Ok(VerifiedLogin { provider: provider.name, sub: checked.sub, client_id: checked.client_id, claims })
     }
 
+    async fn any_verifies(&self, keys: &[PublicKey], message: &[u8], signature: &[u8]) -> bool {
+        for key in keys {
+            if let Ok(true) = self.verifier.verify(key, message, signature).await {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The candidate keys for a token, from the cache or (when `refetch`, or
+    /// when the cache has none) freshly fetched.
     async fn keys(
         &self,
         provider: &Provider,
         kid: Option<&str>,
         alg: SignatureAlgorithm,
         now: u64,
+        refetch: bool,
     ) -> Result<Vec<PublicKey>, LoginError> {
-        let lookup = self.cache.borrow().lookup(&provider.cache_key, kid, alg, now);
+        let lookup =
+            if refetch { Lookup::Fetch } else { self.cache.borrow().lookup(&provider.cache_key, kid, alg, now) };
         match lookup {
             Lookup::Found(keys) => return Ok(keys),
             Lookup::Unknown => return Err(LoginError::UnknownKey),

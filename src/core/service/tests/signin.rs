@@ -397,3 +397,53 @@ fn nothing_stored_holds_a_subject_or_a_token() {
         assert!(!all.contains(sub) && !all.contains(signature), "{all}");
     }
 }
+
+/// The ID-token cases of the OpenID Foundation's RP certification
+/// (`rp-id_token-*`, `rp-key-rotation-*`), each with the outcome the
+/// certification expects of a relying party.
+#[test]
+fn openid_rp_certification_id_token_cases() {
+    let h = Harness::new();
+    let pool = h.signin_pool();
+    let now = h.now();
+    let accepts = |token: &str, case: &str| assert_eq!(h.login_id(&pool, token).status, 200, "{case}");
+    let c = h.idp.claims("rp-user", now);
+    // rp-id_token-kid-absent-single-jwks: no kid, one key: verify with it.
+    accepts(&h.idp.token_with(json!({"kid": null}), c.clone()), "rp-id_token-kid-absent-single-jwks");
+    // rp-id_token-kid-absent-multiple-jwks: no kid, several keys: try them.
+    h.clock.advance(11);
+    h.idp.rotate();
+    accepts(
+        &h.idp.token_with(json!({"kid": null}), h.idp.claims("rp-user", h.now())),
+        "rp-id_token-kid-absent-multiple-jwks",
+    );
+    let c = h.idp.claims("rp-user", h.now());
+    let without = |k: &str| {
+        let mut c = c.clone();
+        c.as_object_mut().unwrap().remove(k);
+        h.idp.token_with(json!({}), c)
+    };
+    assert_refused(&h, &pool, &without("iat"), "rp-id_token-iat");
+    assert_refused(&h, &pool, &without("sub"), "rp-id_token-sub");
+    let mut wrong_aud = c.clone();
+    wrong_aud["aud"] = json!("not-the-client");
+    assert_refused(&h, &pool, &h.idp.token_with(json!({}), wrong_aud), "rp-id_token-aud");
+    let mut wrong_iss = c.clone();
+    wrong_iss["iss"] = json!("http://other.test");
+    assert_refused(&h, &pool, &h.idp.token_with(json!({}), wrong_iss), "rp-id_token-issuer-mismatch");
+    let good = h.idp.token_with(json!({}), c.clone());
+    let (signed, sig) = good.rsplit_once('.').unwrap();
+    let mut bad = URL_SAFE_NO_PAD.decode(sig).unwrap();
+    bad[10] ^= 0x40;
+    assert_refused(&h, &pool, &format!("{signed}.{}", URL_SAFE_NO_PAD.encode(bad)), "rp-id_token-bad-sig-es256");
+    let none = format!(
+        "{}.{}.",
+        URL_SAFE_NO_PAD.encode(json!({"alg": "none"}).to_string()),
+        signed.split_once('.').unwrap().1
+    );
+    assert_refused(&h, &pool, &none, "rp-id_token-sig-none");
+    // rp-key-rotation-op-sign-key: the provider rotates; the RP refetches.
+    h.clock.advance(11);
+    h.idp.rotate();
+    accepts(&h.idp.token(&"rp-user".to_string(), h.now()), "rp-key-rotation-op-sign-key");
+}
