@@ -445,5 +445,5 @@ fn openid_rp_certification_id_token_cases() {
     // rp-key-rotation-op-sign-key: the provider rotates; the RP refetches.
     h.clock.advance(11);
     h.idp.rotate();
-    accepts(&h.idp.token(&"rp-user".to_string(), h.now()), "rp-key-rotation-op-sign-key");
+    accepts(&h.idp.token("rp-user", h.now()), "rp-key-rotation-op-sign-key");
 }
