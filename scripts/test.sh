@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every test — format
-# and lint checks, the native core tests, the Worker build, and the
-# end-to-end suite against that build in workerd.
+# and lint checks, the native core tests, the fuzz targets' seeds, the Worker
+# build, and the end-to-end suite against that build in workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,9 @@ cargo clippy --lib --no-default-features --features edge --target wasm32-unknown
 
 echo "==> native tests"
 cargo test
+
+echo "==> fuzz targets: replay the committed seeds (scripts/fuzz.sh fuzzes for longer)"
+FUZZ_SECONDS=0 bash scripts/fuzz.sh
 
 echo "==> Wycheproof vectors for the WebCrypto run"
 mkdir -p target/e2e

@@ -140,7 +140,8 @@ pub enum Operation {
     GetPrincipalTagAttributeMap,
 }
 
-const OPERATIONS: [(Operation, &str); 17] = [
+/// Every operation with its name, in a fixed order (new ones are appended).
+pub const OPERATIONS: [(Operation, &str); 17] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
