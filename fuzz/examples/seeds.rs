@@ -37,6 +37,10 @@ fn main() {
     write("session_token", "edit-flip-nonce", &[0, 1, 60, 0, 0x01]);
     write("session_token", "edit-truncate", &[0, 2, 7]);
     write("session_token", "not-base64", b"AQJjMgx1cy1lYXN0LTE6!!");
+    let login = cognate_fuzz::login_fixture();
+    write("login_token", "genuine", login.token.as_bytes());
+    let (signed, _) = login.token.rsplit_once('.').unwrap();
+    write("login_token", "unsigned", format!("{signed}.").as_bytes());
     let rng = CounterRandom::new(9);
     let pool = new_pool_id(REGION, &rng);
     for (name, text) in [

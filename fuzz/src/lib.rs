@@ -262,3 +262,33 @@ pub fn sign(mut request: HttpRequest, key_id: &str, secret: &str) -> HttpRequest
     request.headers.push(("authorization".into(), header));
     request
 }
+
+/// The identity provider of `login_token`: its issuer.
+pub const LOGIN_ISSUER: &str = "http://idp.fuzz";
+
+/// The provider's JWKS (one ES256 key, `k1`) and the one token it signed.
+pub struct LoginFixture {
+    /// The JWKS document.
+    pub jwks: String,
+    /// A genuine ID token for `sub: user`, valid at [`NOW`].
+    pub token: String,
+}
+
+/// The `login_token` fixture (deterministic).
+pub fn login_fixture() -> LoginFixture {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine;
+    let key = SigningKey::from_slice(&[5; 32]).expect("a valid scalar");
+    let mut jwk: Value =
+        serde_json::from_str(&p256::PublicKey::from(key.verifying_key()).to_jwk_string()).expect("jwk");
+    jwk["kid"] = "k1".into();
+    let header = URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "kid": "k1"}).to_string());
+    let claims = URL_SAFE_NO_PAD
+        .encode(json!({"iss": LOGIN_ISSUER, "aud": "app", "sub": "user", "iat": NOW, "exp": NOW + 600}).to_string());
+    let signed = format!("{header}.{claims}");
+    let sig: Signature = key.sign(signed.as_bytes());
+    LoginFixture {
+        jwks: json!({ "keys": [jwk] }).to_string(),
+        token: format!("{signed}.{}", URL_SAFE_NO_PAD.encode(sig.to_bytes())),
+    }
+}
