@@ -1,7 +1,7 @@
 // Starts the built Worker under `wrangler dev` (workerd) on 127.0.0.1 with
 // fresh secrets and fresh local KV and Durable Object state, and stops it.
 import { spawn } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatVars, generateVars } from '../../scripts/dev-vars.mjs';
 
@@ -18,11 +18,15 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
   writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
 
+  // wrangler's own output goes to a log file (shown if it fails to start),
+  // so the test runner's summary is the last thing a run prints.
+  const logFile = `${work}/wrangler.log`;
+  const log = openSync(logFile, 'w');
   const child = spawn(
     'npx',
     ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
       '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], detached: true,
+    { cwd: root, stdio: ['ignore', log, log], detached: true,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
   );
   const stop = () => {
@@ -32,15 +36,17 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
 
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error('wrangler dev exited before it was ready');
+    if (child.exitCode !== null) {
+      throw new Error(`wrangler dev exited before it was ready:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
+    }
     try {
       if ((await fetch(`${endpoint}/.well-known/openid-configuration`)).ok) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       stop();
-      throw new Error('wrangler dev was not ready in time');
+      throw new Error(`wrangler dev was not ready in time:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  return { endpoint, envFile, vars, stop };
+  return { endpoint, envFile, vars, stop, logFile };
 }
