@@ -81,6 +81,18 @@ impl HttpResponse {
         }
     }
 
+    /// A JSON answer about the caller: `application/json`, never cached.
+    pub fn private(body: &Value) -> Self {
+        Self {
+            status: 200,
+            headers: vec![
+                ("content-type".into(), "application/json".into()),
+                ("cache-control".into(), "no-store".into()),
+            ],
+            body: body.to_string().into_bytes(),
+        }
+    }
+
     /// The error response Cognito would send.
     pub fn error(error: &ApiError) -> Self {
         let name = error.kind.wire_name();

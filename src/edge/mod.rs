@@ -24,6 +24,8 @@ use crate::core::service::Service;
 pub(crate) const KV_BINDING: &str = "IDENTITIES";
 /// The Durable Object namespace binding.
 pub(crate) const POOL_BINDING: &str = "POOL";
+/// The static assets binding (the demo app in www/).
+const ASSETS_BINDING: &str = "ASSETS";
 
 thread_local! {
     /// Configuration, read once per isolate (vars and secrets do not change
@@ -58,6 +60,11 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     let (config, secrets) = &*settings;
+    let static_asset = matches!(req.method(), worker::Method::Get | worker::Method::Head)
+        && !crate::core::service::whoami::serves_get(&req.path());
+    if static_asset {
+        return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
+    }
     let request = match read_request(&mut req).await {
         Ok(r) => r,
         Err(too_large) => return to_response(too_large),

@@ -10,6 +10,7 @@ mod public;
 mod signin;
 #[cfg(test)]
 mod tests;
+pub mod whoami;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -76,6 +77,13 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 HttpResponse::document(&token::discovery(&self.config.issuer), 3600)
             }
             ("GET", "/.well-known/jwks.json") => HttpResponse::document(&self.secrets.signing_keys.jwks(), 300),
+            ("GET" | "POST", whoami::WHOAMI_PATH) => match self.whoami(request) {
+                Ok(body) => HttpResponse::private(&body),
+                Err(e) => {
+                    log.error = Some(e.kind.wire_name());
+                    HttpResponse::error(&e)
+                }
+            },
             ("POST", insecure::VERIFY_PATH) if self.config.insecure_test_routes => {
                 match self.insecure_verify(&request.body).await {
                     Ok(body) => HttpResponse::json(200, &body),

@@ -117,8 +117,20 @@ impl Harness {
         }
     }
 
-    /// Signs `request` with SigV4 as the SDK would.
-    pub fn sign(&self, mut request: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
+    /// Signs `request` with SigV4 as the SDK would, for Cognito Identity.
+    pub fn sign(&self, request: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
+        self.sign_for(request, key_id, secret, token, "cognito-identity")
+    }
+
+    /// Signs `request` with SigV4 for `service`.
+    pub fn sign_for(
+        &self,
+        mut request: HttpRequest,
+        key_id: &str,
+        secret: &str,
+        token: Option<&str>,
+        service: &str,
+    ) -> HttpRequest {
         let now = self.clock.now();
         let amz_date = format_amz_date(now);
         request.headers.push(("x-amz-date".into(), amz_date.clone()));
@@ -131,7 +143,7 @@ impl Harness {
             access_key_id: key_id.into(),
             scope_date: amz_date[..8].into(),
             region: "us-east-1".into(),
-            service: "cognito-identity".into(),
+            service: service.into(),
             signed_headers: signed_headers.clone(),
             signature: String::new(),
             request_time: now,
@@ -146,7 +158,7 @@ impl Harness {
         };
         let signature = sigv4::signature(&view, &auth, secret);
         let header = format!(
-            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/cognito-identity/aws4_request, SignedHeaders={}, Signature={signature}",
+            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/{service}/aws4_request, SignedHeaders={}, Signature={signature}",
             &amz_date[..8],
             signed_headers.join(";")
         );

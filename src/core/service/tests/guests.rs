@@ -202,3 +202,30 @@ fn a_failed_write_through_is_carried_later() {
     h.guest(&pool);
     assert!(h.store.dump().iter().any(|(k, _, _)| k == &format!("identity/{guest}")));
 }
+
+#[test]
+fn whoami_answers_for_vended_credentials_only() {
+    let h = Harness::new();
+    let (pool, akid, secret, token) = vended(&h);
+    let get = || crate::core::protocol::HttpRequest {
+        method: "GET".into(),
+        path: "/whoami".into(),
+        headers: vec![("host".into(), "127.0.0.1:8787".into())],
+        ..Default::default()
+    };
+    let sign =
+        |req, key: &str, secret: &str, token: Option<&str>, service: &str| h.sign_for(req, key, secret, token, service);
+    let r = h.send(sign(get(), &akid, &secret, Some(&token), "cognate"));
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["IdentityPoolId"], pool);
+    assert_eq!(r.body["RoleArn"], GUEST_ROLE);
+    assert_eq!(r.body["Amr"], json!(["unauthenticated"]));
+    assert!(r.headers.iter().any(|(k, v)| k == "cache-control" && v == "no-store"));
+    assert_eq!(h.send(get()).error_type(), "MissingAuthenticationTokenException");
+    let r = h.send(sign(get(), &akid, &secret, Some(&token), "cognito-identity"));
+    assert_eq!(r.error_type(), "InvalidSignatureException", "scoped to another service");
+    let r = h.send(sign(get(), &akid, "not-the-secret-not-the-secret", Some(&token), "cognate"));
+    assert_eq!(r.error_type(), "InvalidSignatureException");
+    let r = h.send(sign(get(), super::ADMIN_ID, super::ADMIN_SECRET, None, "cognate"));
+    assert_eq!(r.error_type(), "NotAuthorizedException");
+}
