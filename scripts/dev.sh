@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
 npx node scripts/dev-vars.mjs
+bash scripts/build-browser.sh
 bash scripts/build-worker.sh
 
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
@@ -23,7 +24,7 @@ done
 pool=$(npx node scripts/seed-dev-pool.mjs http://127.0.0.1:8787)
 cat <<MSG
 
-  cognate is running at http://127.0.0.1:8787
+  cognate is running at http://127.0.0.1:8787 (open it for the demo)
   dev identity pool: ${pool}
   admin key pair:    ADMIN_ACCESS_KEY_ID / ADMIN_SECRET_ACCESS_KEY in .dev.vars
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing cognate needs on a fresh
 # machine: the wasm target, worker-build and wasm-bindgen-cli pinned to the
-# crate's versions, and the npm packages (which bring Node 22 for wrangler).
+# crate's versions, Chromium, the AWS CLI, and the npm packages (which bring
+# Node 22 for wrangler).
 # Everything comes from the package registries; nothing else is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,13 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q "${WASM_BINDGEN_VERSION}"; the
   step "installing wasm-bindgen-cli ${WASM_BINDGEN_VERSION} (about 3 minutes, once)"
   # Not --locked: its lockfile pins a dependency the registry no longer serves.
   cargo install wasm-bindgen-cli --version "${WASM_BINDGEN_VERSION}" --force
+fi
+
+# Debian's Chromium and ChromeDriver for the browser tests.
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ]; then
+  step "installing chromium and chromium-driver (apt)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 fi
 
 # The AWS CLI (v1, from PyPI) for the end-to-end check that it works unmodified.

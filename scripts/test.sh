@@ -12,6 +12,7 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (native, and the Worker for wasm32)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features --features edge --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --no-default-features --features browser --target wasm32-unknown-unknown -- -D warnings
 
 echo "==> native tests"
 cargo test
@@ -23,7 +24,10 @@ echo "==> Wycheproof vectors for the WebCrypto run"
 mkdir -p target/e2e
 cargo run --quiet --example wycheproof_vectors > target/e2e/wycheproof.json
 
+echo "==> building the browser package (fails past 40 KB gzip)"
+bash scripts/build-browser.sh
+
 echo "==> building the Worker"
 bash scripts/build-worker.sh
-echo "==> end-to-end tests (workerd, AWS SDK, jose)"
+echo "==> end-to-end tests (workerd, AWS SDK, AWS CLI, jose, Chromium)"
 npm run --silent test:e2e

@@ -31,3 +31,6 @@ pub mod core;
 
 #[cfg(feature = "edge")]
 mod edge;
+
+#[cfg(feature = "browser")]
+pub mod browser;

@@ -4,6 +4,7 @@
 
 pub mod authority;
 pub mod capabilities;
+pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod protocol;
 pub mod records;
 #[cfg(feature = "server")]
 pub mod roles;
+#[cfg(feature = "server")]
 pub mod service;
 pub mod sigv4;
 pub mod store;

@@ -1,0 +1,45 @@
+/** Options of an {@link IdentityPool}. */
+export interface IdentityPoolOptions {
+  /** The cognate endpoint, e.g. `https://id.example.com`. */
+  endpoint: string;
+  /** The identity pool id, `<region>:<uuid>`. */
+  identityPoolId: string;
+  /** Where the identity id is kept: `local` (default), `session` or `memory`. */
+  storage?: 'local' | 'session' | 'memory';
+}
+
+/** Credentials, in the shape the AWS SDK v3 takes. */
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** When they expire, on this device's clock (corrected for its skew). */
+  expiration: Date;
+  identityId: string;
+}
+
+/** An error of cognate or of the client; `code` and `name` are stable. */
+export interface CognateError extends Error {
+  /** The Cognito error name, or NetworkError, InvalidOptions, InvalidResponse, SignInRequired. */
+  code: string;
+}
+
+export type TokenProvider = () => string | Promise<string>;
+
+export interface ChangeEvent {
+  identityId: string | null;
+  authenticated: boolean;
+}
+
+/** A Cognito-compatible identity pool, seen from a web app. */
+export class IdentityPool {
+  constructor(options: IdentityPoolOptions);
+  credentials(): Promise<Credentials>;
+  credentialProvider(): () => Promise<Credentials>;
+  identityId(): Promise<string>;
+  openIdToken(): Promise<string>;
+  signIn(provider: string, token: string | TokenProvider): Promise<string>;
+  signOut(): Promise<void>;
+  on(event: 'change', listener: (detail: ChangeEvent) => void): this;
+  on(event: 'signInRequired', listener: (detail: { reason: string }) => void): this;
+}

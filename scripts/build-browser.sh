@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds the npm package (feature `browser`) into pkg/: the wasm through
+# wasm-bindgen (--target web) and wasm-opt -Oz, the package's own ESM entry
+# with lazy loading, its TypeScript declarations and package.json; then
+# copies it into www/pkg for the demo, and prints its size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --features browser
+rm -rf pkg
+wasm-bindgen --target web --out-dir pkg --out-name cognate_wasm --no-typescript \
+  target/wasm32-unknown-unknown/release/cognate.wasm
+node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
+  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
+  --enable-multivalue --enable-reference-types \
+  pkg/cognate_wasm_bg.wasm -o pkg/cognate_wasm_bg.wasm
+cp packages/browser/index.js packages/browser/index.d.ts packages/browser/package.json packages/browser/README.md pkg/
+rm -rf www/pkg www/vendor
+cp -r pkg www/pkg
+node_modules/.bin/esbuild packages/demo/sigv4.js --bundle --format=esm --minify --log-level=warning --outfile=www/vendor/sigv4.js
+node scripts/package-size.mjs

@@ -1,0 +1,116 @@
+//! The npm package: `IdentityPool`, guest access that upgrades to a
+//! signed-in identity, with credentials that refresh themselves. Built with
+//! the `browser` feature; it carries no signature-verification code (the
+//! endpoint verifies). Creating an `IdentityPool` touches no storage and
+//! makes no request; the first call does.
+
+mod api;
+mod client;
+mod error;
+mod storage;
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use self::client::Inner;
+use self::error::ClientError;
+use self::storage::Storage;
+
+/// A Cognito-compatible identity pool, seen from a web app.
+#[wasm_bindgen]
+pub struct IdentityPool {
+    inner: Rc<Inner>,
+}
+
+fn option(options: &JsValue, name: &str) -> Option<String> {
+    Reflect::get(options, &name.into()).ok().and_then(|v| v.as_string())
+}
+
+#[wasm_bindgen]
+impl IdentityPool {
+    /// `new IdentityPool({ endpoint, identityPoolId, storage })`; `storage`
+    /// is `"local"` (default), `"session"` or `"memory"`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<IdentityPool, JsValue> {
+        let invalid = |m: &str| ClientError::new("InvalidOptions", m).to_js();
+        let endpoint = option(&options, "endpoint").ok_or_else(|| invalid("endpoint is required"))?;
+        let pool_id = option(&options, "identityPoolId").ok_or_else(|| invalid("identityPoolId is required"))?;
+        let storage = Storage::parse(option(&options, "storage").as_deref())
+            .ok_or_else(|| invalid("storage must be 'local', 'session' or 'memory'"))?;
+        let clock = Reflect::get(&options, &"clock".into()).ok().and_then(|c| c.dyn_into::<Function>().ok());
+        let clock: Box<dyn Fn() -> f64> = match clock {
+            Some(f) => Box::new(move || f.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) / 1000.0),
+            None => Box::new(|| js_sys::Date::now() / 1000.0),
+        };
+        Ok(IdentityPool {
+            inner: Rc::new(Inner {
+                endpoint: endpoint.trim_end_matches('/').to_owned(),
+                pool_id,
+                storage,
+                skew: Cell::new(0.0),
+                credentials: RefCell::new(None),
+                inflight: RefCell::new(None),
+                login: RefCell::new(None),
+                listeners: RefCell::new(Vec::new()),
+                clock,
+            }),
+        })
+    }
+
+    /// Credentials `{accessKeyId, secretAccessKey, sessionToken, expiration,
+    /// identityId}`: cached, refreshed ahead of expiry, one request shared by
+    /// concurrent callers.
+    pub fn credentials(&self) -> Promise {
+        self.inner.credentials()
+    }
+
+    /// A function the AWS SDK v3 clients accept as `credentials`.
+    #[wasm_bindgen(js_name = credentialProvider)]
+    pub fn credential_provider(&self) -> Function {
+        let inner = self.inner.clone();
+        Closure::<dyn Fn() -> Promise>::new(move || inner.credentials()).into_js_value().unchecked_into()
+    }
+
+    /// The identity id (a new guest's on first use).
+    #[wasm_bindgen(js_name = identityId)]
+    pub fn identity_id(&self) -> Promise {
+        let creds = self.inner.credentials();
+        future_to_promise(async move {
+            let c = wasm_bindgen_futures::JsFuture::from(creds).await?;
+            Reflect::get(&c, &"identityId".into())
+        })
+    }
+
+    /// cognate's OpenID token for the identity.
+    #[wasm_bindgen(js_name = openIdToken)]
+    pub fn open_id_token(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.open_id_token().await.map_err(JsValue::from) })
+    }
+
+    /// Signs in with an identity provider's ID token, or a function that
+    /// returns one (so credentials can refresh after the token expires). A
+    /// cached guest is linked and keeps its id. Resolves to the identity id.
+    #[wasm_bindgen(js_name = signIn)]
+    pub fn sign_in(&self, provider: String, token: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move { inner.sign_in(provider, token).await.map_err(JsValue::from) })
+    }
+
+    /// Forgets the sign-in, the identity and the credentials: the next call
+    /// gets a fresh guest.
+    #[wasm_bindgen(js_name = signOut)]
+    pub fn sign_out(&self) {
+        self.inner.sign_out();
+    }
+
+    /// Calls `listener(detail)` on `event`: `"change"` (identity or
+    /// sign-in changed) or `"signInRequired"` (no fresh token to be had).
+    pub fn on(&self, event: String, listener: Function) {
+        self.inner.listeners.borrow_mut().push((event, listener));
+    }
+}

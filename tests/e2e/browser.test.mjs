@@ -1,0 +1,129 @@
+// The browser package and the demo in headless Chromium (Debian's
+// /usr/bin/chromium through playwright-core) against the Worker in workerd:
+// guest access, the signed /whoami call, a reload that keeps the identity,
+// starting over as a new guest, and the package's promises (no request or
+// storage on import, one request shared by concurrent callers, storage
+// namespaced by pool). Screenshots go to test-results/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { seedDevPool, DEV_POOL_ID } from '../../scripts/seed-dev-pool.mjs';
+import { endpoint, vars } from './lib.mjs';
+import { root } from './worker.mjs';
+
+const shots = `${root}/test-results`;
+let browser;
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  await seedDevPool(endpoint, vars);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function page() {
+  const context = await browser.newContext();
+  const p = await context.newPage();
+  const posts = [];
+  p.on('request', (r) => { if (r.method() === 'POST') posts.push(r.headers()['x-amz-target']); });
+  return { p, posts, context };
+}
+
+test('the demo: a guest identity, a signed /whoami, kept across reloads, and a fresh guest on start over', async () => {
+  const { p, context } = await page();
+  const loaded = () => p.waitForFunction(() => document.getElementById('status').textContent === 'Guest'
+    && document.getElementById('identity').textContent.startsWith('us-east-1:'));
+  await p.goto(`${endpoint}/`);
+  await loaded();
+  const id = await p.textContent('#identity');
+  assert.equal(await p.textContent('#status'), 'Guest');
+  await p.screenshot({ path: `${shots}/demo-guest.png`, fullPage: true });
+
+  await p.click('#whoami');
+  await p.waitForSelector('#result:not([hidden])');
+  const whoami = JSON.parse(await p.textContent('#result'));
+  assert.equal(whoami.IdentityId, id);
+  assert.equal(whoami.IdentityPoolId, DEV_POOL_ID);
+  assert.deepEqual(whoami.Amr, ['unauthenticated']);
+  await p.screenshot({ path: `${shots}/demo-whoami.png`, fullPage: true });
+
+  await p.reload();
+  await loaded();
+  assert.equal(await p.textContent('#identity'), id, 'a reload keeps the identity');
+
+  await p.click('#signout');
+  await p.waitForFunction((old) => {
+    const now = document.getElementById('identity').textContent;
+    return now.startsWith('us-east-1:') && now !== old;
+  }, id);
+  assert.notEqual(await p.textContent('#identity'), id);
+  await p.screenshot({ path: `${shots}/demo-new-guest.png`, fullPage: true });
+  await context.close();
+});
+
+test('importing the package makes no request and touches no storage; concurrent calls share one request', async () => {
+  const { p, posts, context } = await page();
+  await p.goto(`${endpoint}/style.css`);
+  const result = await p.evaluate(async (poolId) => {
+    const { IdentityPool } = await import('/pkg/index.js');
+    const pool = new IdentityPool({ endpoint: location.origin, identityPoolId: poolId });
+    const before = localStorage.length;
+    const all = await Promise.all([pool.credentials(), pool.credentials(), pool.credentials(), pool.identityId()]);
+    const keys = Object.keys(localStorage);
+    const again = await pool.credentials();
+    return {
+      before, keys,
+      ids: all.map((c) => (typeof c === 'string' ? c : c.identityId)),
+      expirationIsDate: all[0].expiration instanceof Date,
+      sameKey: again.accessKeyId === all[0].accessKeyId,
+    };
+  }, DEV_POOL_ID);
+  assert.equal(result.before, 0, 'nothing stored before the first call');
+  assert.deepEqual(posts, ['AWSCognitoIdentityService.GetId', 'AWSCognitoIdentityService.GetCredentialsForIdentity'],
+    'one GetId and one GetCredentialsForIdentity for four concurrent calls, none on import');
+  assert.equal(new Set(result.ids).size, 1);
+  assert.ok(result.expirationIsDate);
+  assert.ok(result.sameKey, 'cached');
+  assert.deepEqual(result.keys, [`cognate:${DEV_POOL_ID}:identityId`], 'storage is namespaced by pool');
+  await context.close();
+});
+
+test('a cached guest that cognate no longer knows is replaced by a fresh guest, once', async () => {
+  const { p, context } = await page();
+  await p.goto(`${endpoint}/style.css`);
+  const result = await p.evaluate(async (poolId) => {
+    localStorage.setItem(`cognate:${poolId}:identityId`, 'us-east-1:00000000-0000-8000-8000-000000000000');
+    const { IdentityPool } = await import('/pkg/index.js');
+    const pool = new IdentityPool({ endpoint: location.origin, identityPoolId: poolId });
+    const creds = await pool.credentials();
+    return { id: creds.identityId, stored: localStorage.getItem(`cognate:${poolId}:identityId`) };
+  }, DEV_POOL_ID);
+  assert.notEqual(result.id, 'us-east-1:00000000-0000-8000-8000-000000000000');
+  assert.equal(result.stored, result.id);
+  await context.close();
+});
+
+test('errors are JavaScript Errors with a stable code', async () => {
+  const { p, context } = await page();
+  await p.goto(`${endpoint}/style.css`);
+  const err = await p.evaluate(async () => {
+    const { IdentityPool } = await import('/pkg/index.js');
+    const pool = new IdentityPool({ endpoint: location.origin, identityPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000', storage: 'memory' });
+    try {
+      await pool.credentials();
+      return null;
+    } catch (e) {
+      return { isError: e instanceof Error, name: e.name, code: e.code, message: e.message };
+    }
+  });
+  assert.deepEqual(err, { isError: true, name: 'ResourceNotFoundException', code: 'ResourceNotFoundException',
+    message: "IdentityPool 'us-east-1:00000000-0000-4000-8000-000000000000' not found." });
+  await context.close();
+});

@@ -1,0 +1,50 @@
+// The demo: guest access with the cognate package, and a SigV4-signed call
+// to the Worker's /whoami with the credentials it gives.
+import { IdentityPool } from './pkg/index.js';
+import { signRequest } from './vendor/sigv4.js';
+
+const DEV_POOL = 'us-east-1:0c09a7e0-de70-4000-8000-000000000001';
+const params = new URLSearchParams(location.search);
+const pool = new IdentityPool({ endpoint: location.origin, identityPoolId: params.get('pool') ?? DEV_POOL });
+const $ = (id) => document.getElementById(id);
+
+function showError(err) {
+  $('error').hidden = false;
+  $('error').textContent = `${err.code ?? err.name}: ${err.message}`;
+}
+
+async function refresh() {
+  try {
+    const creds = await pool.credentials();
+    $('identity').textContent = creds.identityId;
+    $('expiry').textContent = creds.expiration.toLocaleTimeString();
+    $('status').textContent = 'Guest';
+    $('error').hidden = true;
+  } catch (err) {
+    showError(err);
+  }
+}
+
+$('whoami').addEventListener('click', async () => {
+  $('whoami').disabled = true;
+  try {
+    const creds = await pool.credentials();
+    const signed = await signRequest(new URL('/whoami', location.origin), creds);
+    const response = await fetch(signed.url, { headers: signed.headers });
+    $('result').hidden = false;
+    $('result').textContent = JSON.stringify(await response.json(), null, 2);
+  } catch (err) {
+    showError(err);
+  } finally {
+    $('whoami').disabled = false;
+  }
+});
+
+$('signout').addEventListener('click', async () => {
+  await pool.signOut();
+  $('result').hidden = true;
+  await refresh();
+});
+
+pool.on('change', ({ identityId }) => { $('identity').textContent = identityId ?? '—'; });
+refresh();
