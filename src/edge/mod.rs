@@ -89,7 +89,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     if let Some(error) = log.error {
         let op = log.operation.unwrap_or("-");
         match log.detail {
-            Some(detail) => worker::console_error!("{op} failed: {error}: {detail}"),
+            // Only the service's own failures are errors; refusals are news.
+            Some(detail) if error == "InternalErrorException" => worker::console_error!("{op} failed: {error}: {detail}"),
+            Some(detail) => worker::console_log!("{op}: {error}: {detail}"),
             None => worker::console_log!("{op}: {error}"),
         }
     }
