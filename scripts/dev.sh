@@ -11,10 +11,14 @@ npx node scripts/dev-vars.mjs
 bash scripts/build-browser.sh
 bash scripts/build-worker.sh
 
+# The development OpenID provider for the demo's "Sign in" (dev only).
+npx node scripts/dev-idp.mjs http://127.0.0.1:8787/ &
+idp_pid=$!
+
 export WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false
 npx wrangler dev --local --ip 127.0.0.1 --port 8787 --show-interactive-dev-session=false &
 wrangler_pid=$!
-trap 'kill $wrangler_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
+trap 'kill $wrangler_pid $idp_pid 2>/dev/null; wait $wrangler_pid 2>/dev/null' EXIT INT TERM
 
 for _ in $(seq 1 120); do
   curl -sf -o /dev/null http://127.0.0.1:8787/.well-known/openid-configuration && break
@@ -27,6 +31,7 @@ cat <<MSG
   cognate is running at http://127.0.0.1:8787 (open it for the demo)
   dev identity pool: ${pool}
   admin key pair:    ADMIN_ACCESS_KEY_ID / ADMIN_SECRET_ACCESS_KEY in .dev.vars
+  dev OpenID provider: http://127.0.0.1:8788 (any user name signs in)
 
 MSG
 wait $wrangler_pid

@@ -6,6 +6,20 @@ export interface IdentityPoolOptions {
   identityPoolId: string;
   /** Where the identity id is kept: `local` (default), `session` or `memory`. */
   storage?: 'local' | 'session' | 'memory';
+  /** Keep a redirect sign-in's ID token in sessionStorage, so a reload stays signed in. Off by default. */
+  persistLogin?: 'session';
+}
+
+/** Where and how to sign in by redirect. */
+export interface RedirectOptions {
+  /** The OpenID provider's issuer URL. */
+  issuer: string;
+  /** The app's (public) client id at the provider. */
+  clientId: string;
+  /** Where the provider sends the browser back (default: this page). */
+  redirectUri?: string;
+  /** Scopes; `openid` is always included. */
+  scope?: string;
 }
 
 /** Credentials, in the shape the AWS SDK v3 takes. */
@@ -39,6 +53,8 @@ export class IdentityPool {
   identityId(): Promise<string>;
   openIdToken(): Promise<string>;
   signIn(provider: string, token: string | TokenProvider): Promise<string>;
+  signInWithRedirect(options: RedirectOptions): Promise<void>;
+  handleRedirect(): Promise<string | null>;
   signOut(): Promise<void>;
   on(event: 'change', listener: (detail: ChangeEvent) => void): this;
   on(event: 'signInRequired', listener: (detail: { reason: string }) => void): this;

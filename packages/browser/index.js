@@ -1,17 +1,43 @@
 // cognate for web apps: guest access that upgrades to a signed-in identity,
 // with credentials that refresh themselves. Importing this module touches no
 // storage and makes no request; the WebAssembly loads on first use.
-import init, { IdentityPool as WasmIdentityPool } from './cognate_wasm.js';
+import init, {
+  IdentityPool as WasmIdentityPool, authorizationUrl, checkIdToken, providerName,
+} from './cognate_wasm.js';
 
 let loading;
 const load = () => (loading ??= init());
+
+function fail(message) {
+  const err = new Error(message);
+  err.name = err.code = 'SignInFailed';
+  return err;
+}
+
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const random = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
+
+function claimsOf(idToken) {
+  const payload = idToken.split('.')[1] ?? '';
+  const binary = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+  return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
+}
+
+async function json(response) {
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw fail(`the provider refused: ${body.error_description ?? body.error ?? response.status}`);
+  return body;
+}
 
 export class IdentityPool {
   #options;
   #pool;
   #listeners = [];
+  #key(name) {
+    return `cognate:${this.#options.identityPoolId}:${name}`;
+  }
 
-  /** @param {{endpoint: string, identityPoolId: string, storage?: 'local'|'session'|'memory'}} options */
+  /** @param {import('./index.d.ts').IdentityPoolOptions} options */
   constructor(options) {
     if (!options?.endpoint || !options?.identityPoolId) {
       const err = new Error('endpoint and identityPoolId are required');
@@ -53,7 +79,68 @@ export class IdentityPool {
     return (await this.#ready()).signIn(provider, tokenOrProvider);
   }
 
+  /**
+   * Sign in by redirect at an OpenID provider: the authorization-code flow
+   * with PKCE (S256), state and nonce, for a public client.
+   */
+  async signInWithRedirect({ issuer, clientId, redirectUri = location.origin + location.pathname, scope = 'openid' }) {
+    await load();
+    issuer = issuer.replace(/\/+$/, '');
+    const doc = await json(await fetch(`${issuer}/.well-known/openid-configuration`));
+    if (doc.issuer !== issuer) throw fail("the provider's discovery document names another issuer");
+    const verifier = random(32);
+    const state = random(16);
+    const nonce = random(16);
+    const challenge = base64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier))));
+    sessionStorage.setItem(this.#key('pending'), JSON.stringify({
+      issuer, clientId, redirectUri, tokenEndpoint: doc.token_endpoint, verifier, state, nonce,
+    }));
+    location.assign(authorizationUrl(doc.authorization_endpoint, clientId, redirectUri, scope, state, nonce, challenge));
+  }
+
+  /**
+   * Call on every page load: finishes a sign-in the provider sent back
+   * (resolves to the identity id; `code` and `state` leave the URL) or
+   * restores one kept for the session (`persistLogin: 'session'`; null).
+   */
+  async handleRedirect() {
+    const pool = await this.#ready();
+    const url = new URL(location.href);
+    const code = url.searchParams.get('code');
+    const error = url.searchParams.get('error');
+    if (!code && !error) {
+      const kept = JSON.parse(sessionStorage.getItem(this.#key('login')) ?? 'null');
+      if (kept) pool.useLogin(kept.provider, kept.token);
+      return null;
+    }
+    const returnedState = url.searchParams.get('state');
+    const pending = JSON.parse(sessionStorage.getItem(this.#key('pending')) ?? 'null');
+    sessionStorage.removeItem(this.#key('pending'));
+    // Whatever happens next, code and state leave the address bar.
+    for (const name of ['code', 'state', 'error', 'error_description', 'iss', 'session_state']) url.searchParams.delete(name);
+    history.replaceState(history.state, '', url.pathname + url.search + url.hash);
+    if (error) throw fail(`the provider refused: ${error}`);
+    if (!pending) throw fail('no sign-in was started here');
+    if (returnedState !== pending.state) throw fail('the state does not match the sign-in that was started');
+    const tokens = await json(await fetch(pending.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code, redirect_uri: pending.redirectUri,
+        client_id: pending.clientId, code_verifier: pending.verifier,
+      }),
+    }));
+    if (!tokens.id_token) throw fail('the provider gave no ID token');
+    checkIdToken(claimsOf(tokens.id_token), pending.issuer, pending.clientId, pending.nonce);
+    const provider = providerName(pending.issuer);
+    if (this.#options.persistLogin === 'session') {
+      sessionStorage.setItem(this.#key('login'), JSON.stringify({ provider, token: tokens.id_token }));
+    }
+    return pool.signIn(provider, tokens.id_token);
+  }
+
   async signOut() {
+    sessionStorage.removeItem(this.#key('login'));
     (await this.#ready()).signOut();
   }
 

@@ -33,13 +33,13 @@ pub(crate) async fn call(endpoint: &str, operation: &str, input: &JsValue) -> Re
     let window = web_sys::window().ok_or_else(|| ClientError::new("NetworkError", "no window"))?;
     let headers = web_sys::Headers::new().map_err(|e| ClientError::network(&e))?;
     let _ = headers.set("content-type", "application/x-amz-json-1.1");
-    let _ = headers.set("x-amz-target", &format!("AWSCognitoIdentityService.{operation}"));
+    let _ = headers.set("x-amz-target", &["AWSCognitoIdentityService.", operation].concat());
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_headers(&headers);
     let body = JSON::stringify(input).map_err(|e| ClientError::network(&e))?;
     init.set_body(&body);
-    let url = format!("{endpoint}/");
+    let url = [endpoint, "/"].concat();
     let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
         .await
         .map_err(|e| ClientError::network(&e))?
@@ -56,9 +56,7 @@ pub(crate) async fn call(endpoint: &str, operation: &str, input: &JsValue) -> Re
         .map_err(|e| ClientError::network(&e))?
         .as_string()
         .unwrap_or_default();
-    let body = JSON::parse(&text).map_err(|_| {
-        ClientError::new("InvalidResponse", format!("cognate answered {} with no JSON", response.status()))
-    })?;
+    let body = JSON::parse(&text).map_err(|_| ClientError::new("InvalidResponse", "cognate answered with no JSON"))?;
     if response.ok() {
         return Ok(Answer { body, server_time });
     }

@@ -60,7 +60,7 @@ impl Inner {
         }
     }
 
-    fn changed(&self) {
+    pub fn changed(&self) {
         let id = self.storage.get(&self.pool_id, IDENTITY).map_or(JsValue::NULL, |s| s.into());
         let signed_in = self.login.borrow().is_some();
         self.emit("change", &object(&[("identityId", id), ("authenticated", signed_in.into())]));
@@ -137,7 +137,7 @@ impl Inner {
                     }
                     let c = js_sys::Reflect::get(&body, &"Credentials".into()).unwrap_or(JsValue::UNDEFINED);
                     let field =
-                        |n: &str| string(&c, n).ok_or_else(|| ClientError::new("InvalidResponse", format!("no {n}")));
+                        |n: &str| string(&c, n).ok_or_else(|| ClientError::new("InvalidResponse", ["no ", n].concat()));
                     let expiration =
                         js_sys::Reflect::get(&c, &"Expiration".into()).ok().and_then(|e| e.as_f64()).unwrap_or(0.0);
                     return Ok(Credentials {

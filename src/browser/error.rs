@@ -22,7 +22,7 @@ impl ClientError {
 
     pub fn network(e: &JsValue) -> Self {
         let detail = Reflect::get(e, &"message".into()).ok().and_then(|m| m.as_string()).unwrap_or_default();
-        Self::new("NetworkError", format!("cognate could not be reached: {detail}"))
+        Self::new("NetworkError", ["cognate could not be reached: ", &detail].concat())
     }
 
     /// The JavaScript `Error`.

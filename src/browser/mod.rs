@@ -101,6 +101,14 @@ impl IdentityPool {
         future_to_promise(async move { inner.sign_in(provider, token).await.map_err(JsValue::from) })
     }
 
+    /// Uses a sign-in the app kept (provider and ID token) without a
+    /// request; the next call for credentials presents it.
+    #[wasm_bindgen(js_name = useLogin)]
+    pub fn use_login(&self, provider: String, token: JsValue) {
+        *self.inner.login.borrow_mut() = Some((provider, token));
+        self.inner.changed();
+    }
+
     /// Forgets the sign-in, the identity and the credentials: the next call
     /// gets a fresh guest.
     #[wasm_bindgen(js_name = signOut)]
@@ -113,4 +121,44 @@ impl IdentityPool {
     pub fn on(&self, event: String, listener: Function) {
         self.inner.listeners.borrow_mut().push((event, listener));
     }
+}
+
+/// The authorization URL of the OpenID code flow with PKCE (S256).
+#[wasm_bindgen(js_name = authorizationUrl)]
+#[allow(clippy::too_many_arguments)]
+pub fn authorization_url(
+    endpoint: &str,
+    client_id: &str,
+    redirect_uri: &str,
+    scope: &str,
+    state: &str,
+    nonce: &str,
+    code_challenge: &str,
+) -> String {
+    crate::core::client::Authorization { endpoint, client_id, redirect_uri, scope, state, nonce, code_challenge }.url()
+}
+
+/// Checks a code exchange's ID token claims (`iss`, `aud`, `nonce`) before
+/// the token is handed to cognate; throws a `SignInFailed` error if not.
+#[wasm_bindgen(js_name = checkIdToken)]
+pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: &str) -> Result<(), JsValue> {
+    let aud = Reflect::get(&claims, &"aud".into()).unwrap_or(JsValue::UNDEFINED);
+    let audiences: Vec<String> = match aud.as_string() {
+        Some(a) => vec![a],
+        None => js_sys::Array::from(&aud).iter().filter_map(|a| a.as_string()).collect(),
+    };
+    let get = |n: &str| Reflect::get(&claims, &n.into()).ok().and_then(|v| v.as_string());
+    crate::core::client::check_id_token(
+        get("iss").as_deref(),
+        &audiences,
+        get("nonce").as_deref(),
+        (issuer, client_id, nonce),
+    )
+    .map_err(|m| ClientError::new("SignInFailed", m).to_js())
+}
+
+/// The `Logins` key of an OpenID issuer (its URL without the scheme).
+#[wasm_bindgen(js_name = providerName)]
+pub fn provider_name(issuer: &str) -> String {
+    crate::core::client::provider_name(issuer).to_owned()
 }

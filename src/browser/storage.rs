@@ -3,7 +3,6 @@
 //! touched until the client first needs its identity.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use crate::core::client::storage_key;
 
@@ -11,7 +10,8 @@ use crate::core::client::storage_key;
 pub(crate) enum Storage {
     Local,
     Session,
-    Memory(RefCell<BTreeMap<String, String>>),
+    /// A few keys: a list is smaller than a map in the package.
+    Memory(RefCell<Vec<(String, String)>>),
 }
 
 impl Storage {
@@ -38,7 +38,7 @@ impl Storage {
     pub fn get(&self, pool_id: &str, name: &str) -> Option<String> {
         let key = storage_key(pool_id, name);
         match self {
-            Self::Memory(m) => m.borrow().get(&key).cloned(),
+            Self::Memory(m) => m.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()),
             _ => self.web()?.get_item(&key).ok().flatten(),
         }
     }
@@ -47,11 +47,12 @@ impl Storage {
     pub fn set(&self, pool_id: &str, name: &str, value: Option<&str>) {
         let key = storage_key(pool_id, name);
         match (self, value) {
-            (Self::Memory(m), Some(v)) => {
-                m.borrow_mut().insert(key, v.to_owned());
-            }
-            (Self::Memory(m), None) => {
-                m.borrow_mut().remove(&key);
+            (Self::Memory(m), value) => {
+                let mut m = m.borrow_mut();
+                m.retain(|(k, _)| *k != key);
+                if let Some(v) = value {
+                    m.push((key, v.to_owned()));
+                }
             }
             (_, Some(v)) => {
                 if let Some(s) = self.web() {

@@ -45,7 +45,7 @@ pub fn needs_refresh(expiration: f64, device_now: f64, skew: Skew) -> bool {
 /// The storage key of `name` for pool `pool_id`: every pool has its own
 /// namespace, so two apps (or pools) on one origin never share an identity.
 pub fn storage_key(pool_id: &str, name: &str) -> String {
-    format!("cognate:{pool_id}:{name}")
+    ["cognate:", pool_id, ":", name].concat()
 }
 
 /// What to do when the service refuses a call about a cached identity.
@@ -68,6 +68,103 @@ pub fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
         (true, false, _) => Recovery::SignInRequired,
         _ => Recovery::Fail,
     }
+}
+
+/// Percent-encodes `value` for a URL query (RFC 3986 unreserved kept).
+pub fn percent_encode(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}
+
+/// What an authorization request carries (OIDC code flow, PKCE S256).
+pub struct Authorization<'a> {
+    /// The provider's `authorization_endpoint`.
+    pub endpoint: &'a str,
+    /// The app's client id.
+    pub client_id: &'a str,
+    /// Where the provider sends the browser back.
+    pub redirect_uri: &'a str,
+    /// The scopes (`openid` is added when missing).
+    pub scope: &'a str,
+    /// The anti-forgery state.
+    pub state: &'a str,
+    /// The ID token's expected nonce.
+    pub nonce: &'a str,
+    /// `base64url(SHA-256(code_verifier))`.
+    pub code_challenge: &'a str,
+}
+
+impl Authorization<'_> {
+    /// The URL to send the browser to.
+    pub fn url(&self) -> String {
+        let mut scope = String::new();
+        if !self.scope.split(' ').any(|s| s == "openid") {
+            scope.push_str("openid ");
+        }
+        scope.push_str(self.scope);
+        let pairs = [
+            ("response_type", "code"),
+            ("client_id", self.client_id),
+            ("redirect_uri", self.redirect_uri),
+            ("scope", scope.trim()),
+            ("state", self.state),
+            ("nonce", self.nonce),
+            ("code_challenge", self.code_challenge),
+            ("code_challenge_method", "S256"),
+        ];
+        let mut url = String::from(self.endpoint);
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            url.push(if i > 0 {
+                '&'
+            } else if self.endpoint.contains('?') {
+                '&'
+            } else {
+                '?'
+            });
+            url.push_str(k);
+            url.push('=');
+            url.push_str(&percent_encode(v));
+        }
+        url
+    }
+}
+
+/// The `Logins` key of an OpenID issuer: its URL without the scheme.
+pub fn provider_name(issuer: &str) -> &str {
+    // A byte scan, not a substring search: the browser build stays small.
+    let start = issuer.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
+    issuer.get(start..).unwrap_or(issuer).trim_end_matches('/')
+}
+
+/// Checks the ID token of a code exchange before it is handed over: the
+/// issuer, the audience (or `azp`) and the nonce must be the ones expected.
+pub fn check_id_token(
+    iss: Option<&str>,
+    aud: &[String],
+    nonce: Option<&str>,
+    expected: (&str, &str, &str),
+) -> Result<(), &'static str> {
+    let (issuer, client_id, expected_nonce) = expected;
+    if iss != Some(issuer) {
+        return Err("the ID token's issuer is not the provider's");
+    }
+    if !aud.iter().any(|a| a == client_id) {
+        return Err("the ID token is not for this client");
+    }
+    if nonce != Some(expected_nonce) {
+        return Err("the ID token's nonce does not match");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -94,6 +191,37 @@ mod tests {
         assert_eq!(skew.to_device(device + 7200.0), device + 3600.0);
         assert_eq!(Skew::observe(device + 1.0, device), Skew(0.0), "sub-second noise is ignored");
         assert_eq!(Skew::observe(device - 600.0, device), Skew(-600.0));
+    }
+
+    #[test]
+    fn the_authorization_url_carries_pkce_state_and_nonce() {
+        let a = Authorization {
+            endpoint: "http://127.0.0.1:8788/auth",
+            client_id: "cognate-demo",
+            redirect_uri: "http://127.0.0.1:8787/",
+            scope: "email",
+            state: "s t",
+            nonce: "n",
+            code_challenge: "abc-_",
+        };
+        assert_eq!(
+            a.url(),
+            "http://127.0.0.1:8788/auth?response_type=code&client_id=cognate-demo&redirect_uri=http%3A%2F%2F127.0.0.1%3A8787%2F\
+             &scope=openid%20email&state=s%20t&nonce=n&code_challenge=abc-_&code_challenge_method=S256"
+        );
+        assert_eq!(provider_name("http://127.0.0.1:8788"), "127.0.0.1:8788");
+        assert_eq!(provider_name("https://login.example.com/realm/"), "login.example.com/realm");
+    }
+
+    #[test]
+    fn the_id_token_of_a_code_exchange_is_checked() {
+        let aud = vec!["app".to_owned()];
+        let expected = ("https://idp", "app", "n1");
+        assert!(check_id_token(Some("https://idp"), &aud, Some("n1"), expected).is_ok());
+        assert!(check_id_token(Some("https://other"), &aud, Some("n1"), expected).is_err());
+        assert!(check_id_token(Some("https://idp"), &["x".to_owned()], Some("n1"), expected).is_err());
+        assert!(check_id_token(Some("https://idp"), &aud, Some("n2"), expected).is_err());
+        assert!(check_id_token(Some("https://idp"), &aud, None, expected).is_err());
     }
 
     #[test]

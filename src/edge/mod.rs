@@ -90,7 +90,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let op = log.operation.unwrap_or("-");
         match log.detail {
             // Only the service's own failures are errors; refusals are news.
-            Some(detail) if error == "InternalErrorException" => worker::console_error!("{op} failed: {error}: {detail}"),
+            Some(detail) if error == "InternalErrorException" => {
+                worker::console_error!("{op} failed: {error}: {detail}")
+            }
             Some(detail) => worker::console_log!("{op}: {error}: {detail}"),
             None => worker::console_log!("{op}: {error}"),
         }

@@ -9,15 +9,18 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { seedDevPool, DEV_POOL_ID } from '../../scripts/seed-dev-pool.mjs';
+import { startDevIdp } from '../../scripts/dev-idp.mjs';
 import { endpoint, vars } from './lib.mjs';
 import { root } from './worker.mjs';
 
 const shots = `${root}/test-results`;
 let browser;
+let idp;
 
 before(async () => {
   mkdirSync(shots, { recursive: true });
   await seedDevPool(endpoint, vars);
+  idp = await startDevIdp({ redirectUris: [`${endpoint}/`] });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -26,6 +29,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
+  await idp?.close();
 });
 
 async function page() {
@@ -125,5 +129,48 @@ test('errors are JavaScript Errors with a stable code', async () => {
   });
   assert.deepEqual(err, { isError: true, name: 'ResourceNotFoundException', code: 'ResourceNotFoundException',
     message: "IdentityPool 'us-east-1:00000000-0000-4000-8000-000000000000' not found." });
+  await context.close();
+});
+
+test('sign in by redirect keeps the guest id, survives a reload, and sign out returns to a new guest', async () => {
+  const { p, context } = await page();
+  const status = (s) => p.waitForFunction((want) => document.getElementById('status').textContent === want
+    && document.getElementById('identity').textContent.startsWith('us-east-1:'), s);
+  await p.goto(`${endpoint}/`);
+  await status('Guest');
+  const guest = await p.textContent('#identity');
+
+  await p.click('#signin');
+  await p.waitForURL(/127\.0\.0\.1:8788/);
+  await p.fill('input[name=login]', 'ada');
+  await p.fill('input[name=password]', 'any');
+  await p.screenshot({ path: `${shots}/signin-provider.png` });
+  await p.click('button[type=submit]');
+  // The development provider asks for consent once.
+  await p.waitForURL((url) => url.origin === endpoint || /interaction/.test(url.pathname));
+  if (!p.url().startsWith(endpoint)) await p.click('button[type=submit]');
+  await p.waitForURL((url) => url.origin === endpoint);
+  await status('Signed in');
+  assert.equal(await p.textContent('#identity'), guest, 'the guest identity is linked and keeps its id');
+  assert.ok(!p.url().includes('code=') && !p.url().includes('state='), 'code and state leave the URL');
+  await p.screenshot({ path: `${shots}/signin-done.png`, fullPage: true });
+
+  await p.click('#whoami');
+  await p.waitForSelector('#result:not([hidden])');
+  const whoami = JSON.parse(await p.textContent('#result'));
+  assert.equal(whoami.IdentityId, guest);
+  assert.equal(whoami.Amr[0], 'authenticated');
+  assert.equal(whoami.Amr[1], '127.0.0.1:8788');
+  assert.ok(!JSON.stringify(whoami).includes('ada'), 'the subject is never shown');
+
+  await p.reload();
+  await status('Signed in');
+  assert.equal(await p.textContent('#identity'), guest, 'a reload keeps the session');
+
+  await p.click('#signout');
+  await p.waitForFunction((old) => document.getElementById('status').textContent === 'Guest'
+    && document.getElementById('identity').textContent.startsWith('us-east-1:')
+    && document.getElementById('identity').textContent !== old, guest);
+  await p.screenshot({ path: `${shots}/signed-out.png`, fullPage: true });
   await context.close();
 });

@@ -16,6 +16,7 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   rmSync(state, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
+  const kid = JSON.parse(vars.SIGNING_KEYS).current.kid;
   writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
 
   // wrangler's own output goes to a log file (shown if it fails to start),
@@ -40,7 +41,9 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
       throw new Error(`wrangler dev exited before it was ready:\n${readFileSync(logFile, 'utf8').slice(-4000)}`);
     }
     try {
-      if ((await fetch(`${endpoint}/.well-known/openid-configuration`)).ok) break;
+      // Ready when it is this Worker that answers (another run may hold the port).
+      const jwks = await (await fetch(`${endpoint}/.well-known/jwks.json`)).json();
+      if (jwks.keys?.some((k) => k.kid === kid)) break;
     } catch { /* not listening yet */ }
     if (Date.now() > deadline) {
       stop();
