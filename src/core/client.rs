@@ -124,13 +124,7 @@ impl Authorization<'_> {
         ];
         let mut url = String::from(self.endpoint);
         for (i, (k, v)) in pairs.iter().enumerate() {
-            url.push(if i > 0 {
-                '&'
-            } else if self.endpoint.contains('?') {
-                '&'
-            } else {
-                '?'
-            });
+            url.push(if i > 0 || self.endpoint.contains('?') { '&' } else { '?' });
             url.push_str(k);
             url.push('=');
             url.push_str(&percent_encode(v));
