@@ -12,10 +12,13 @@ cargo fmt --all -- --check
 echo "==> cargo clippy (native, and the Worker for wasm32)"
 cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features --features edge --target wasm32-unknown-unknown -- -D warnings
-cargo clippy --lib --no-default-features --features browser --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --all-targets --no-default-features --features browser --target wasm32-unknown-unknown -- -D warnings
 
 echo "==> native tests"
 cargo test
+
+echo "==> the browser client's wasm tests, in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --features browser --lib
 
 echo "==> fuzz targets: replay the committed seeds (scripts/fuzz.sh fuzzes for longer)"
 FUZZ_SECONDS=0 bash scripts/fuzz.sh

@@ -8,6 +8,8 @@ mod api;
 mod client;
 mod error;
 mod storage;
+#[cfg(test)]
+mod tests;
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

@@ -10,7 +10,9 @@ use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-use super::capabilities::{Clock, FetchError, Fetched, Http, Random, SignError, Signer};
+use super::capabilities::{Clock, Random, SignError, Signer};
+#[cfg(feature = "server")]
+use super::capabilities::{FetchError, Fetched, Http};
 use super::model::IdentityPool;
 use super::records::PoolRecord;
 
@@ -101,6 +103,7 @@ pub fn pool_record(pool_id: &str, guests: bool) -> PoolRecord {
     }
 }
 
+#[cfg(feature = "server")]
 /// An identity provider for tests: ES256 keys, an issuer, discovery and
 /// JWKS documents served through the [`Http`] capability from memory, and
 /// ID tokens minted with any claims and header.
@@ -114,6 +117,7 @@ pub struct TestIdp {
     pub down: Cell<bool>,
 }
 
+#[cfg(feature = "server")]
 impl TestIdp {
     /// A provider at `http://<name>` with one key.
     pub fn new(name: &str) -> Self {
@@ -184,6 +188,7 @@ impl TestIdp {
     }
 }
 
+#[cfg(feature = "server")]
 impl Http for TestIdp {
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
         self.fetches.set(self.fetches.get() + 1);
