@@ -23,6 +23,25 @@ function claimsOf(idToken) {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0))));
 }
 
+// Several tabs opening at once must share one guest identity. The first
+// identity lookup of each page runs under a Web Lock; the winner's id is
+// handed to the others through IndexedDB, which (unlike localStorage in
+// Chromium right after another tab wrote it) every tab reads fresh.
+const DB = 'cognate';
+function idb(mode, fn) {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open(DB, 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('identity');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('identity', mode);
+      const req = fn(tx.objectStore('identity'));
+      tx.oncomplete = () => { open.result.close(); resolve(req?.result); };
+      tx.onerror = () => { open.result.close(); reject(tx.error); };
+    };
+  });
+}
+
 async function json(response) {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw fail(`the provider refused: ${body.error_description ?? body.error ?? response.status}`);
@@ -56,9 +75,25 @@ export class IdentityPool {
     return this.#pool;
   }
 
+  #shared;
+  /** The first identity of this page, agreed with the other tabs (local storage only). */
+  async #agreed(pool) {
+    const tabs = (this.#options.storage ?? 'local') === 'local' && globalThis.navigator?.locks && globalThis.indexedDB;
+    if (!tabs) return pool;
+    this.#shared ??= navigator.locks.request(this.#key('identity'), async () => {
+      const key = this.#key('identityId');
+      const known = await idb('readonly', (s) => s.get(key)).catch(() => undefined);
+      if (known && !localStorage.getItem(key)) localStorage.setItem(key, known);
+      const id = await pool.identityId();
+      if (id !== known) await idb('readwrite', (s) => s.put(id, key)).catch(() => undefined);
+    });
+    await this.#shared;
+    return pool;
+  }
+
   /** Credentials, cached and refreshed ahead of expiry. */
   async credentials() {
-    return (await this.#ready()).credentials();
+    return (await this.#agreed(await this.#ready())).credentials();
   }
 
   /** A credential provider for the AWS SDK v3 (`credentials: pool.credentialProvider()`). */
@@ -67,11 +102,11 @@ export class IdentityPool {
   }
 
   async identityId() {
-    return (await this.#ready()).identityId();
+    return (await this.#agreed(await this.#ready())).identityId();
   }
 
   async openIdToken() {
-    return (await this.#ready()).openIdToken();
+    return (await this.#agreed(await this.#ready())).openIdToken();
   }
 
   /** Sign in with an ID token, or a function returning one (sync or async). */
@@ -141,6 +176,8 @@ export class IdentityPool {
 
   async signOut() {
     sessionStorage.removeItem(this.#key('login'));
+    this.#shared = undefined;
+    if (globalThis.indexedDB) await idb('readwrite', (s) => s.delete(this.#key('identityId'))).catch(() => undefined);
     (await this.#ready()).signOut();
   }
 

@@ -121,7 +121,14 @@ impl Inner {
     async fn fetch(&self) -> Result<Credentials, ClientError> {
         let mut retried = false;
         loop {
-            let logins = self.logins().await?;
+            let logins = match self.logins().await {
+                Ok(l) => l,
+                Err(e) => {
+                    // No fresh token to be had: say so rather than fail silently.
+                    self.emit("signInRequired", &object(&[("reason", e.message.as_str().into())]));
+                    return Err(e);
+                }
+            };
             let identity_id = self.identity_id(&logins).await?;
             let mut input = vec![("IdentityId", JsValue::from(identity_id.as_str()))];
             if let Some(l) = &logins {

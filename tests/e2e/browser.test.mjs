@@ -174,3 +174,18 @@ test('sign in by redirect keeps the guest id, survives a reload, and sign out re
   await p.screenshot({ path: `${shots}/signed-out.png`, fullPage: true });
   await context.close();
 });
+
+test('several tabs opening at once share one guest identity', async () => {
+  const context = await browser.newContext();
+  const getIds = [];
+  context.on('request', (r) => { if (r.headers()['x-amz-target']?.endsWith('.GetId')) getIds.push(r.url()); });
+  const tabs = await Promise.all([1, 2, 3, 4].map(() => context.newPage()));
+  await Promise.all(tabs.map((t) => t.goto(`${endpoint}/style.css`)));
+  const ids = await Promise.all(tabs.map((t) => t.evaluate(async (poolId) => {
+    const { IdentityPool } = await import('/pkg/index.js');
+    return (await new IdentityPool({ endpoint: location.origin, identityPoolId: poolId }).credentials()).identityId;
+  }, DEV_POOL_ID)));
+  assert.equal(new Set(ids).size, 1, ids.join(', '));
+  assert.equal(getIds.length, 1, 'one GetId for four tabs');
+  await context.close();
+});
