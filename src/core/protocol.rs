@@ -37,6 +37,17 @@ pub struct HttpRequest {
 }
 
 impl HttpRequest {
+    /// The request as the SigV4 verifier reads it.
+    pub fn as_signed(&self) -> super::sigv4::Request<'_> {
+        super::sigv4::Request {
+            method: &self.method,
+            path: &self.path,
+            query: &self.query,
+            headers: &self.headers,
+            body: &self.body,
+        }
+    }
+
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())

@@ -24,7 +24,6 @@ use super::login::jwks::KeyCache;
 use super::principal::{authenticate, Principal};
 use super::protocol::{check_content_type, parse_input, HttpRequest, HttpResponse, Operation, MAX_BODY_BYTES};
 use super::records::{IdentityRecord, PoolRecord};
-use super::sigv4;
 use super::store::{keys, Store};
 use super::token;
 
@@ -147,15 +146,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     }
 
     fn require_admin(&self, request: &HttpRequest) -> Result<(), ApiError> {
-        let signed = sigv4::Request {
-            method: &request.method,
-            path: &request.path,
-            query: &request.query,
-            headers: &request.headers,
-            body: &request.body,
-        };
         let now = self.clock.now();
-        match authenticate(&signed, self.secrets, &self.config.region, SERVICE_NAME, now)? {
+        match authenticate(&request.as_signed(), self.secrets, &self.config.region, SERVICE_NAME, now)? {
             Principal::Admin => Ok(()),
             Principal::Vended(_) => Err(ApiError::not_authorized(
                 "Credentials vended by an identity pool cannot call administrative operations.",

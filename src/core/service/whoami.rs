@@ -11,7 +11,6 @@ use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::principal::{authenticate, Principal};
 use crate::core::protocol::HttpRequest;
-use crate::core::sigv4;
 use crate::core::store::Store;
 
 /// The path.
@@ -22,14 +21,8 @@ pub const GATEWAY_SERVICE: &str = "cognate";
 impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
     /// Answers who signed `request` (vended credentials only).
     pub(super) fn whoami(&self, request: &HttpRequest) -> Result<Value, ApiError> {
-        let signed = sigv4::Request {
-            method: &request.method,
-            path: &request.path,
-            query: &request.query,
-            headers: &request.headers,
-            body: &request.body,
-        };
-        let principal = authenticate(&signed, self.secrets, &self.config.region, GATEWAY_SERVICE, self.clock.now())?;
+        let now = self.clock.now();
+        let principal = authenticate(&request.as_signed(), self.secrets, &self.config.region, GATEWAY_SERVICE, now)?;
         match principal {
             Principal::Vended(c) => Ok(json!({
                 "IdentityId": c.identity_id,
