@@ -9,7 +9,7 @@ export const DEV_IDP_PORT = 8788;
 export const DEV_CLIENT_ID = 'cognate-demo';
 
 /** Starts the provider; resolves to {issuer, close}. */
-export async function startDevIdp({ port = DEV_IDP_PORT, redirectUris = ['http://127.0.0.1:8787/'] } = {}) {
+export async function startDevIdp({ port = DEV_IDP_PORT, redirectUris = ['http://127.0.0.1:8787/'], idTokenTtl = 3600 } = {}) {
   const issuer = `http://127.0.0.1:${port}`;
   const provider = new Provider(issuer, {
     clients: [{
@@ -17,10 +17,13 @@ export async function startDevIdp({ port = DEV_IDP_PORT, redirectUris = ['http:/
       token_endpoint_auth_method: 'none',
       application_type: 'web',
       redirect_uris: redirectUris,
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
     }],
     pkce: { required: () => true },
+    // Public clients get refresh tokens too, so the app can renew ID tokens.
+    issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    ttl: { IdToken: idTokenTtl },
     clientBasedCORS: () => true,
     findAccount: (_ctx, id) => ({
       accountId: id,

@@ -145,7 +145,10 @@ export class IdentityPool {
     const error = url.searchParams.get('error');
     if (!code && !error) {
       const kept = JSON.parse(sessionStorage.getItem(this.#key('login')) ?? 'null');
-      if (kept) pool.useLogin(kept.provider, kept.token);
+      if (kept?.provider && kept?.idToken) {
+        this.#session = kept;
+        pool.useLogin(kept.provider, () => this.#freshIdToken());
+      }
       return null;
     }
     const returnedState = url.searchParams.get('state');
@@ -168,14 +171,48 @@ export class IdentityPool {
     if (!tokens.id_token) throw fail('the provider gave no ID token');
     checkIdToken(claimsOf(tokens.id_token), pending.issuer, pending.clientId, pending.nonce);
     const provider = providerName(pending.issuer);
-    if (this.#options.persistLogin === 'session') {
-      sessionStorage.setItem(this.#key('login'), JSON.stringify({ provider, token: tokens.id_token }));
+    this.#session = {
+      provider, issuer: pending.issuer, clientId: pending.clientId, tokenEndpoint: pending.tokenEndpoint,
+      idToken: tokens.id_token, refreshToken: tokens.refresh_token,
+    };
+    this.#keepSession();
+    return pool.signIn(provider, () => this.#freshIdToken());
+  }
+
+  #session;
+  /** Keeps the sign-in for the session when asked (sessionStorage, never localStorage). */
+  #keepSession() {
+    if (this.#options.persistLogin === 'session' && this.#session) {
+      sessionStorage.setItem(this.#key('login'), JSON.stringify(this.#session));
     }
-    return pool.signIn(provider, tokens.id_token);
+  }
+
+  /**
+   * The ID token for the next call: the current one while it has a minute
+   * left, else a new one from the provider's refresh token (kept in memory,
+   * or sessionStorage if asked). With neither, sign-in is required.
+   */
+  async #freshIdToken() {
+    const s = this.#session;
+    if (!s) throw fail('not signed in');
+    if ((claimsOf(s.idToken).exp ?? 0) - Date.now() / 1000 > 60) return s.idToken;
+    if (!s.refreshToken) throw fail('the ID token expired and there is no refresh token');
+    const tokens = await json(await fetch(s.tokenEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: s.refreshToken, client_id: s.clientId }),
+    }));
+    if (!tokens.id_token) throw fail('the provider gave no ID token');
+    checkIdToken(claimsOf(tokens.id_token), s.issuer, s.clientId, undefined);
+    s.idToken = tokens.id_token;
+    s.refreshToken = tokens.refresh_token ?? s.refreshToken;
+    this.#keepSession();
+    return s.idToken;
   }
 
   async signOut() {
     sessionStorage.removeItem(this.#key('login'));
+    this.#session = undefined;
     this.#shared = undefined;
     if (globalThis.indexedDB) await idb('readwrite', (s) => s.delete(this.#key('identityId'))).catch(() => undefined);
     (await this.#ready()).signOut();

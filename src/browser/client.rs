@@ -16,7 +16,6 @@ use super::storage::Storage;
 use crate::core::client::{needs_refresh, recovery, Recovery, Skew};
 
 const IDENTITY: &str = "identityId";
-const SIGNED_IN: &str = "provider";
 
 /// Credentials as cognate vended them.
 #[derive(Clone)]
@@ -220,7 +219,6 @@ impl Inner {
 
     pub async fn sign_in(self: &Rc<Self>, provider: String, token: JsValue) -> Result<JsValue, ClientError> {
         *self.login.borrow_mut() = Some((provider.clone(), token));
-        self.storage.set(&self.pool_id, SIGNED_IN, Some(&provider));
         self.credentials.borrow_mut().take();
         let creds = JsFuture::from(self.credentials()).await.map_err(|e| {
             let code = api::string(&e, "code").unwrap_or_else(|| "SignInRequired".into());
@@ -234,7 +232,6 @@ impl Inner {
         self.login.borrow_mut().take();
         self.credentials.borrow_mut().take();
         self.storage.set(&self.pool_id, IDENTITY, None);
-        self.storage.set(&self.pool_id, SIGNED_IN, None);
         self.changed();
     }
 }

@@ -140,10 +140,11 @@ pub fn authorization_url(
     crate::core::client::Authorization { endpoint, client_id, redirect_uri, scope, state, nonce, code_challenge }.url()
 }
 
-/// Checks a code exchange's ID token claims (`iss`, `aud`, `nonce`) before
-/// the token is handed to cognate; throws a `SignInFailed` error if not.
+/// Checks an ID token's claims (`iss`, `aud`, and `nonce` after a code
+/// exchange; none for a refreshed token) before the token is handed to
+/// cognate; throws a `SignInFailed` error if not.
 #[wasm_bindgen(js_name = checkIdToken)]
-pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: &str) -> Result<(), JsValue> {
+pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: Option<String>) -> Result<(), JsValue> {
     let aud = Reflect::get(&claims, &"aud".into()).unwrap_or(JsValue::UNDEFINED);
     let audiences: Vec<String> = match aud.as_string() {
         Some(a) => vec![a],
@@ -154,7 +155,7 @@ pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: &st
         get("iss").as_deref(),
         &audiences,
         get("nonce").as_deref(),
-        (issuer, client_id, nonce),
+        (issuer, client_id, nonce.as_deref()),
     )
     .map_err(|m| ClientError::new("SignInFailed", m).to_js())
 }

@@ -140,13 +140,15 @@ pub fn provider_name(issuer: &str) -> &str {
     issuer.get(start..).unwrap_or(issuer).trim_end_matches('/')
 }
 
-/// Checks the ID token of a code exchange before it is handed over: the
-/// issuer, the audience (or `azp`) and the nonce must be the ones expected.
+/// Checks an ID token from the provider's token endpoint before it is
+/// handed over: the issuer and the audience must be the ones expected, and
+/// after a code exchange the nonce too (a refreshed token has none to check:
+/// `expected.2` is `None`).
 pub fn check_id_token(
     iss: Option<&str>,
     aud: &[String],
     nonce: Option<&str>,
-    expected: (&str, &str, &str),
+    expected: (&str, &str, Option<&str>),
 ) -> Result<(), &'static str> {
     let (issuer, client_id, expected_nonce) = expected;
     if iss != Some(issuer) {
@@ -155,7 +157,7 @@ pub fn check_id_token(
     if !aud.iter().any(|a| a == client_id) {
         return Err("the ID token is not for this client");
     }
-    if nonce != Some(expected_nonce) {
+    if expected_nonce.is_some_and(|n| nonce != Some(n)) {
         return Err("the ID token's nonce does not match");
     }
     Ok(())
@@ -210,12 +212,15 @@ mod tests {
     #[test]
     fn the_id_token_of_a_code_exchange_is_checked() {
         let aud = vec!["app".to_owned()];
-        let expected = ("https://idp", "app", "n1");
+        let expected = ("https://idp", "app", Some("n1"));
         assert!(check_id_token(Some("https://idp"), &aud, Some("n1"), expected).is_ok());
         assert!(check_id_token(Some("https://other"), &aud, Some("n1"), expected).is_err());
         assert!(check_id_token(Some("https://idp"), &["x".to_owned()], Some("n1"), expected).is_err());
         assert!(check_id_token(Some("https://idp"), &aud, Some("n2"), expected).is_err());
         assert!(check_id_token(Some("https://idp"), &aud, None, expected).is_err());
+        let refreshed = ("https://idp", "app", None);
+        assert!(check_id_token(Some("https://idp"), &aud, None, refreshed).is_ok());
+        assert!(check_id_token(Some("https://other"), &aud, None, refreshed).is_err());
     }
 
     #[test]

@@ -20,7 +20,8 @@ let idp;
 before(async () => {
   mkdirSync(shots, { recursive: true });
   await seedDevPool(endpoint, vars);
-  idp = await startDevIdp({ redirectUris: [`${endpoint}/`] });
+  // ID tokens that need renewing within seconds, so a reload exercises the refresh token.
+  idp = await startDevIdp({ redirectUris: [`${endpoint}/`], idTokenTtl: 65 });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -163,9 +164,17 @@ test('sign in by redirect keeps the guest id, survives a reload, and sign out re
   assert.equal(whoami.Amr[1], '127.0.0.1:8788');
   assert.ok(!JSON.stringify(whoami).includes('ada'), 'the subject is never shown');
 
+  const stored = await p.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
+  assert.ok(!/eyJ/.test(stored.local), 'no token in localStorage');
+  assert.ok(/refreshToken/.test(stored.session), 'the sign-in is kept for the session, as the demo asks');
+
+  const refreshes = [];
+  p.on('request', (r) => { if (r.method() === 'POST' && /grant_type=refresh_token/.test(r.postData() ?? '')) refreshes.push(r.url()); });
+  await new Promise((r) => setTimeout(r, 6000));
   await p.reload();
   await status('Signed in');
   assert.equal(await p.textContent('#identity'), guest, 'a reload keeps the session');
+  assert.equal(refreshes.length, 1, 'the expiring ID token was renewed with the refresh token');
 
   await p.click('#signout');
   await p.waitForFunction((old) => document.getElementById('status').textContent === 'Guest'
