@@ -18,8 +18,6 @@ use cognate::core::memory::{MemoryAuthority, MemoryStore};
 use cognate::core::principal::authenticate;
 use cognate::core::protocol::HttpRequest;
 use cognate::core::service::Service;
-use cognate::core::sigv4;
-use cognate::core::time::format_amz_date;
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use futures_executor::block_on;
 use p256::ecdsa::signature::Signer as _;
@@ -99,38 +97,8 @@ fn request(op: &str, body: &Value) -> HttpRequest {
 }
 
 fn signed(mut r: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
-    let date = format_amz_date(NOW);
-    r.headers.push(("x-amz-date".into(), date.clone()));
-    if let Some(t) = token {
-        r.headers.push(("x-amz-security-token".into(), t.into()));
-    }
-    let mut names: Vec<String> = r.headers.iter().map(|(k, _)| k.clone()).collect();
-    names.sort();
-    let auth = sigv4::Authorization {
-        access_key_id: key_id.into(),
-        scope_date: date[..8].into(),
-        region: "us-east-1".into(),
-        service: "cognito-identity".into(),
-        signed_headers: names.clone(),
-        signature: String::new(),
-        request_time: NOW,
-        security_token: token.map(str::to_owned),
-    };
-    let view = sigv4::Request { method: &r.method, path: &r.path, query: &r.query, headers: &r.headers, body: &r.body };
-    let sig = sigv4::signature(&view, &auth, secret);
-    r.headers.push((
-        "authorization".into(),
-        format!(
-            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/cognito-identity/aws4_request, SignedHeaders={}, Signature={sig}",
-            &date[..8],
-            names.join(";")
-        ),
-    ));
+    r.sign((key_id, secret, token), "us-east-1", "cognito-identity", NOW);
     r
-}
-
-fn view(r: &HttpRequest) -> sigv4::Request<'_> {
-    sigv4::Request { method: &r.method, path: &r.path, query: &r.query, headers: &r.headers, body: &r.body }
 }
 
 fn benches(c: &mut Criterion) {
@@ -174,7 +142,9 @@ fn benches(c: &mut Criterion) {
     let admin_call =
         signed(request("DescribeIdentityPool", &json!({"IdentityPoolId": pool})), ADMIN_ID, ADMIN_SECRET, None);
     c.bench_function("sigv4: verify an admin call", |b| {
-        b.iter(|| authenticate(black_box(&view(&admin_call)), &secrets, "us-east-1", "cognito-identity", NOW).unwrap())
+        b.iter(|| {
+            authenticate(black_box(&admin_call.as_signed()), &secrets, "us-east-1", "cognito-identity", NOW).unwrap()
+        })
     });
 
     let claims = SessionClaims {
@@ -200,7 +170,9 @@ fn benches(c: &mut Criterion) {
         Some(&creds.session_token),
     );
     c.bench_function("sigv4: verify vended credentials (open + derive + verify)", |b| {
-        b.iter(|| authenticate(black_box(&view(&vended_call)), &secrets, "us-east-1", "cognito-identity", NOW).unwrap())
+        b.iter(|| {
+            authenticate(black_box(&vended_call.as_signed()), &secrets, "us-east-1", "cognito-identity", NOW).unwrap()
+        })
     });
 
     let get_credentials = request("GetCredentialsForIdentity", &json!({"IdentityId": guest}));

@@ -16,8 +16,6 @@ use cognate::core::login::native::NativeVerifier;
 use cognate::core::memory::{MemoryAuthority, MemoryStore};
 use cognate::core::protocol::{HttpRequest, HttpResponse};
 use cognate::core::service::Service;
-use cognate::core::sigv4;
-use cognate::core::time::format_amz_date;
 use p256::ecdsa::signature::Signer as _;
 use p256::ecdsa::{Signature, SigningKey};
 use serde_json::{json, Value};
@@ -230,36 +228,7 @@ pub fn request(operation: &str, body: &[u8]) -> HttpRequest {
 
 /// `request` signed with SigV4 at [`NOW`] over all its headers, as the SDK does.
 pub fn sign(mut request: HttpRequest, key_id: &str, secret: &str) -> HttpRequest {
-    let amz_date = format_amz_date(NOW);
-    request.headers.push(("x-amz-date".into(), amz_date.clone()));
-    let mut names: Vec<String> = request.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
-    names.sort();
-    let auth = sigv4::Authorization {
-        access_key_id: key_id.into(),
-        scope_date: amz_date[..8].into(),
-        region: REGION.into(),
-        service: SERVICE.into(),
-        signed_headers: names.clone(),
-        signature: String::new(),
-        request_time: NOW,
-        security_token: None,
-    };
-    let view = sigv4::Request {
-        method: &request.method,
-        path: &request.path,
-        query: &request.query,
-        headers: &request.headers,
-        body: &request.body,
-    };
-    let signature = sigv4::signature(&view, &auth, secret);
-    let header = format!(
-        "{} Credential={key_id}/{}/{REGION}/{SERVICE}/{}, SignedHeaders={}, Signature={signature}",
-        sigv4::ALGORITHM,
-        &amz_date[..8],
-        sigv4::TERMINATOR,
-        names.join(";")
-    );
-    request.headers.push(("authorization".into(), header));
+    request.sign((key_id, secret, None), REGION, SERVICE, NOW);
     request
 }
 

@@ -52,6 +52,39 @@ impl HttpRequest {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// Signs the request with SigV4 as an AWS SDK does — adds `x-amz-date`,
+    /// the security token if any, and `authorization`, signing every header
+    /// — for tests, benchmarks and tools that play the client.
+    pub fn sign(&mut self, credentials: (&str, &str, Option<&str>), region: &str, service: &str, now: u64) {
+        let (key_id, secret, token) = credentials;
+        let amz_date = super::time::format_amz_date(now);
+        self.headers.push(("x-amz-date".into(), amz_date.clone()));
+        if let Some(t) = token {
+            self.headers.push(("x-amz-security-token".into(), t.into()));
+        }
+        let mut signed_headers: Vec<String> = self.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+        signed_headers.sort();
+        let scope_date = amz_date.get(..8).unwrap_or_default().to_owned();
+        let auth = super::sigv4::Authorization {
+            access_key_id: key_id.into(),
+            scope_date: scope_date.clone(),
+            region: region.into(),
+            service: service.into(),
+            signed_headers: signed_headers.clone(),
+            signature: String::new(),
+            request_time: now,
+            security_token: token.map(str::to_owned),
+        };
+        let signature = super::sigv4::signature(&self.as_signed(), &auth, secret);
+        let header = format!(
+            "{} Credential={key_id}/{scope_date}/{region}/{service}/{}, SignedHeaders={}, Signature={signature}",
+            super::sigv4::ALGORITHM,
+            super::sigv4::TERMINATOR,
+            signed_headers.join(";")
+        );
+        self.headers.push(("authorization".into(), header));
+    }
 }
 
 /// An HTTP response for the platform to send.

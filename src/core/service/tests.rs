@@ -12,9 +12,7 @@ use crate::core::login::jwks::KeyCache;
 use crate::core::login::native::NativeVerifier;
 use crate::core::memory::{MemoryAuthority, MemoryStore};
 use crate::core::protocol::HttpRequest;
-use crate::core::sigv4;
 use crate::core::testing::{block_on, ManualClock, P256Signer, SeededRandom, TestIdp};
-use crate::core::time::format_amz_date;
 use crate::core::token::tests::keys_and_signer;
 
 const ADMIN_ID: &str = "AKIAADMINADMINADMIN0";
@@ -131,38 +129,7 @@ impl Harness {
         token: Option<&str>,
         service: &str,
     ) -> HttpRequest {
-        let now = self.clock.now();
-        let amz_date = format_amz_date(now);
-        request.headers.push(("x-amz-date".into(), amz_date.clone()));
-        if let Some(t) = token {
-            request.headers.push(("x-amz-security-token".into(), t.into()));
-        }
-        let mut signed_headers: Vec<String> = request.headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
-        signed_headers.sort();
-        let auth = sigv4::Authorization {
-            access_key_id: key_id.into(),
-            scope_date: amz_date[..8].into(),
-            region: "us-east-1".into(),
-            service: service.into(),
-            signed_headers: signed_headers.clone(),
-            signature: String::new(),
-            request_time: now,
-            security_token: token.map(str::to_owned),
-        };
-        let view = sigv4::Request {
-            method: &request.method,
-            path: &request.path,
-            query: &request.query,
-            headers: &request.headers,
-            body: &request.body,
-        };
-        let signature = sigv4::signature(&view, &auth, secret);
-        let header = format!(
-            "AWS4-HMAC-SHA256 Credential={key_id}/{}/us-east-1/{service}/aws4_request, SignedHeaders={}, Signature={signature}",
-            &amz_date[..8],
-            signed_headers.join(";")
-        );
-        request.headers.push(("authorization".into(), header));
+        request.sign((key_id, secret, token), "us-east-1", service, self.clock.now());
         request
     }
 
