@@ -44,8 +44,10 @@ impl Store for KvStore {
         if let Some(c) = cursor {
             list = list.cursor(c.to_owned());
         }
-        // KV refuses a cursor it did not hand out; that is the caller's error.
-        let page = list.execute().await.map_err(|_| StoreError::Cursor)?;
+        // With a cursor, a refusal is most likely a cursor KV did not hand
+        // out (the caller's error); without one, KV itself failed.
+        let page =
+            list.execute().await.map_err(|e| if cursor.is_some() { StoreError::Cursor } else { unavailable(e) })?;
         Ok(ListPage {
             keys: page
                 .keys
