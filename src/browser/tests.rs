@@ -23,6 +23,8 @@ struct Network {
     server_offset: f64,
     /// Refuse GetCredentialsForIdentity for this identity.
     vanished: Option<String>,
+    /// Answer calls that carry Logins with this identity (a merge).
+    owner: Option<String>,
     guests: u32,
 }
 
@@ -70,7 +72,8 @@ fn install_fake_fetch() {
                         r#"{"__type":"ResourceNotFoundException","message":"Identity 'x' not found."}"#,
                     );
                 }
-                let id = body.split('"').nth(3).unwrap_or_default().to_owned();
+                let owner = NET.with(|n| n.borrow().owner.clone()).filter(|_| body.contains("Logins"));
+                let id = owner.unwrap_or_else(|| body.split('"').nth(3).unwrap_or_default().to_owned());
                 let exp = (now_s + 3600.0) as u64;
                 let n = NET.with(|n| n.borrow().calls.len());
                 answer(
@@ -188,4 +191,33 @@ async fn pools_keep_their_own_identity() {
     assert_ne!(field(&ca, "identityId"), field(&cb, "identityId"));
     assert!(storage.get_item("cognate:us-east-1:one:identityId").unwrap().is_some());
     assert!(storage.get_item("cognate:us-east-1:two:identityId").unwrap().is_some());
+}
+
+#[wasm_bindgen_test]
+async fn a_sign_in_that_merges_moves_the_cache_to_the_owner() {
+    reset("us-east-1:merge");
+    let p = pool("us-east-1:merge");
+    creds(&p).await;
+    NET.with(|n| n.borrow_mut().owner = Some("us-east-1:owner".into()));
+    let id = JsFuture::from(p.sign_in("idp.test".into(), "a.b.c".into())).await.unwrap();
+    assert_eq!(id.as_string().unwrap(), "us-east-1:owner");
+    let storage = web_sys::window().unwrap().local_storage().unwrap().unwrap();
+    assert_eq!(storage.get_item("cognate:us-east-1:merge:identityId").unwrap().unwrap(), "us-east-1:owner");
+}
+
+#[wasm_bindgen_test]
+async fn no_fresh_token_fires_sign_in_required_instead_of_failing_silently() {
+    reset("us-east-1:required");
+    let p = pool("us-east-1:required");
+    let fired = std::rc::Rc::new(std::cell::Cell::new(false));
+    let seen = fired.clone();
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |_| seen.set(true));
+    p.on("signInRequired".into(), listener.as_ref().unchecked_ref::<Function>().clone());
+    listener.forget();
+    let failing = Closure::<dyn Fn() -> JsValue>::new(|| Promise::reject(&"expired".into()).into());
+    let provider: JsValue = failing.as_ref().clone();
+    failing.forget();
+    let err = JsFuture::from(p.sign_in("idp.test".into(), provider)).await.unwrap_err();
+    assert_eq!(Reflect::get(&err, &"code".into()).unwrap().as_string().unwrap(), "SignInRequired");
+    assert!(fired.get(), "signInRequired fired");
 }
