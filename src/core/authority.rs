@@ -219,9 +219,7 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
         Command::CreateGuest { pool_id, identity_id, now } => {
             let record = pool(ledger, &pool_id)?;
             if !record.config.allows_guests() {
-                return Err(ApiError::not_authorized(
-                    "Unauthenticated access is not supported for this identity pool.",
-                ));
+                return Err(ApiError::no_guests());
             }
             if ledger.get(&keys::identity(&identity_id))?.is_some() {
                 return Err(ApiError::internal("identity id collision"));
@@ -258,9 +256,6 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
 /// Most logins one identity may have, as in Cognito.
 pub const MAX_LOGINS_PER_IDENTITY: usize = 20;
 
-const LOGINS_DONT_MATCH: &str =
-    "Logins don't match. Please include at least one valid login for this identity or identity pool.";
-
 fn identity_in(ledger: &impl Ledger, identity_id: &str, pool_id: &str) -> Result<IdentityRecord, ApiError> {
     match read::<IdentityRecord>(ledger, &keys::identity(identity_id))? {
         Some(r) if r.pool == pool_id => Ok(r),
@@ -288,11 +283,11 @@ fn sign_in(
     if let Some(t) = &target {
         let record = identity_in(ledger, t, pool_id)?;
         if record.disabled {
-            return Err(ApiError::not_authorized(format!("Identity '{t}' is disabled.")));
+            return Err(ApiError::identity_disabled(t));
         }
         // Linking to an authenticated identity needs one of its own logins.
         if !record.is_guest() && !owners.iter().any(|o| o.as_deref() == Some(t.as_str())) {
-            return Err(ApiError::not_authorized(LOGINS_DONT_MATCH));
+            return Err(ApiError::logins_dont_match());
         }
     }
     // The identity that already owns a login wins; else the named one; else a new one.
@@ -369,10 +364,10 @@ fn unlink(
     let mut record = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))?
         .ok_or_else(|| ApiError::identity_not_found(&identity_id))?;
     if record.disabled {
-        return Err(ApiError::not_authorized(format!("Identity '{identity_id}' is disabled.")));
+        return Err(ApiError::identity_disabled(&identity_id));
     }
     if proven.is_empty() || !proven.iter().all(|mac| record.logins.iter().any(|l| &l.mac == mac)) {
-        return Err(ApiError::not_authorized(LOGINS_DONT_MATCH));
+        return Err(ApiError::logins_dont_match());
     }
     for provider in remove {
         if !record.logins.iter().any(|l| &l.provider == provider) {

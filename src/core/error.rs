@@ -149,6 +149,34 @@ impl ApiError {
         Self::new(ErrorKind::ResourceNotFound, format!("Identity '{identity_id}' not found."))
     }
 
+    /// Cognito's answer for an identity with logins called without a matching one.
+    pub fn logins_dont_match() -> Self {
+        Self::not_authorized(
+            "Logins don't match. Please include at least one valid login for this identity or identity pool.",
+        )
+    }
+
+    /// Cognito's answer for a guest call to a pool that allows no guests.
+    pub fn no_guests() -> Self {
+        Self::not_authorized("Unauthenticated access is not supported for this identity pool.")
+    }
+
+    /// A call for a disabled (merged or unlinked) identity.
+    pub fn identity_disabled(identity_id: &str) -> Self {
+        Self::not_authorized(format!("Identity '{identity_id}' is disabled."))
+    }
+
+    /// The pool has no role of `kind` (`authenticated`, `unauthenticated`).
+    pub fn missing_role(kind: &str, pool_id: &str) -> Self {
+        Self::new(
+            ErrorKind::InvalidIdentityPoolConfiguration,
+            format!(
+                "Invalid identity pool configuration. Check assigned IAM roles for this pool. \
+                 No {kind} role is set for identity pool '{pool_id}'."
+            ),
+        )
+    }
+
     /// An internal failure; `message` must hold nothing secret.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InternalError, message)

@@ -10,7 +10,7 @@
 
 use serde_json::Value;
 
-use super::error::{ApiError, ErrorKind};
+use super::error::ApiError;
 use super::login::claims::Claims;
 use super::login::provider::ProviderKind;
 use super::model::{MappingRule, RoleMapping};
@@ -103,16 +103,7 @@ fn mapped_role(mapping: &RoleMapping, claims: &Claims, custom_role_arn: Option<&
 }
 
 fn authenticated_role(pool: &PoolRecord) -> Result<String, ApiError> {
-    pool.roles.get("authenticated").cloned().ok_or_else(|| {
-        ApiError::new(
-            ErrorKind::InvalidIdentityPoolConfiguration,
-            format!(
-                "Invalid identity pool configuration. Check assigned IAM roles for this pool. \
-                 No authenticated role is set for identity pool '{}'.",
-                pool.id()
-            ),
-        )
-    })
+    pool.roles.get("authenticated").cloned().ok_or_else(|| ApiError::missing_role("authenticated", pool.id()))
 }
 
 /// The role for `logins` (sorted by provider name) in `pool`.

@@ -7,6 +7,7 @@ use proptest::prelude::*;
 use serde_json::{json, Value};
 
 use super::*;
+use crate::core::error::ErrorKind;
 use crate::core::model::{IdentityPool, RulesConfiguration};
 
 const AUTH: &str = "arn:aws:iam::1:role/authenticated";

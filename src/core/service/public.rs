@@ -12,7 +12,7 @@ use super::{unexpected, Service};
 use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::credentials::{self, SessionClaims, CREDENTIAL_LIFETIME};
-use crate::core::error::{ApiError, ErrorKind};
+use crate::core::error::ApiError;
 use crate::core::ids::new_identity_id;
 use crate::core::model::{check_id, check_logins};
 use crate::core::records::{IdentityRecord, PoolRecord};
@@ -46,9 +46,6 @@ pub(super) struct UnlinkInput {
 }
 
 const GUEST_AMR: &str = "unauthenticated";
-const LOGINS_DONT_MATCH: &str =
-    "Logins don't match. Please include at least one valid login for this identity or identity pool.";
-const NO_GUESTS: &str = "Unauthenticated access is not supported for this identity pool.";
 
 /// Who a call is, once checked: its identity, pool, and (if signed in) logins.
 struct Caller {
@@ -103,13 +100,13 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             return Ok(Caller { identity_id, identity, pool, logins });
         }
         if identity.disabled {
-            return Err(ApiError::not_authorized(format!("Identity '{named}' is disabled.")));
+            return Err(ApiError::identity_disabled(&named));
         }
         if !identity.is_guest() {
-            return Err(ApiError::not_authorized(LOGINS_DONT_MATCH));
+            return Err(ApiError::logins_dont_match());
         }
         if !pool.config.allows_guests() {
-            return Err(ApiError::not_authorized(NO_GUESTS));
+            return Err(ApiError::no_guests());
         }
         Ok(Caller { identity_id: named, identity, pool, logins: Vec::new() })
     }
@@ -125,16 +122,13 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) async fn get_credentials(&self, input: IdentityCallInput) -> Result<Value, ApiError> {
         let caller = self.caller(&input).await?;
         let role_arn = if caller.logins.is_empty() {
-            caller.pool.roles.get("unauthenticated").cloned().ok_or_else(|| {
-                ApiError::new(
-                    ErrorKind::InvalidIdentityPoolConfiguration,
-                    format!(
-                        "Invalid identity pool configuration. Check assigned IAM roles for this pool. \
-                         No unauthenticated role is set for identity pool '{}'.",
-                        caller.pool.id()
-                    ),
-                )
-            })?
+            let pool_id = caller.pool.id();
+            caller
+                .pool
+                .roles
+                .get("unauthenticated")
+                .cloned()
+                .ok_or_else(|| ApiError::missing_role("unauthenticated", pool_id))?
         } else {
             let facts: Vec<_> = caller.logins.iter().map(Login::facts).collect();
             roles::resolve(&caller.pool, &facts, input.custom_role_arn.as_deref())?
