@@ -78,29 +78,17 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             ("GET", "/.well-known/jwks.json") => HttpResponse::document(&self.secrets.signing_keys.jwks(), 300),
             ("GET" | "POST", whoami::WHOAMI_PATH) => match self.whoami(request) {
                 Ok(body) => HttpResponse::private(&body),
-                Err(e) => {
-                    log.error = Some(e.kind.wire_name());
-                    HttpResponse::error(&e)
-                }
+                Err(e) => failed(e, &mut log),
             },
             ("POST", insecure::VERIFY_PATH) if self.config.insecure_test_routes => {
                 match self.insecure_verify(&request.body).await {
                     Ok(body) => HttpResponse::json(200, &body),
-                    Err(e) => HttpResponse::error(&e),
+                    Err(e) => failed(e, &mut log),
                 }
             }
             ("POST", "/") => match self.api(request, &mut log).await {
                 Ok(body) => HttpResponse::json(200, &body),
-                Err(e) => {
-                    log.error = Some(e.kind.wire_name());
-                    log.detail = e.detail.clone();
-                    if e.kind == ErrorKind::InternalError {
-                        log.detail = Some(e.message.clone());
-                        HttpResponse::error(&ApiError::internal("An internal error occurred."))
-                    } else {
-                        HttpResponse::error(&e)
-                    }
-                }
+                Err(e) => failed(e, &mut log),
             },
             _ => HttpResponse::document(&serde_json::json!({ "message": "Not Found" }), 0).with_status(404),
         };
@@ -184,6 +172,19 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let json = self.read(&keys::identity(identity_id), RouteTag::of_identity(identity_id)).await?;
         decode(json.as_deref())?.ok_or_else(|| ApiError::identity_not_found(identity_id))
     }
+}
+
+/// The response for a failed request: the error goes to the log (with its
+/// detail); an internal error's message stays in the log, the client gets
+/// Cognito's generic one.
+fn failed(e: ApiError, log: &mut LogLine) -> HttpResponse {
+    log.error = Some(e.kind.wire_name());
+    if e.kind == ErrorKind::InternalError {
+        log.detail = Some(e.message);
+        return HttpResponse::error(&ApiError::internal("An internal error occurred."));
+    }
+    log.detail = e.detail.clone();
+    HttpResponse::error(&e)
 }
 
 fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
