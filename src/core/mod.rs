@@ -15,11 +15,15 @@ pub mod ledger;
 pub mod login;
 pub mod memory;
 pub mod model;
+#[cfg(feature = "server")]
+pub mod policy;
 pub mod principal;
 pub mod protocol;
 pub mod records;
 #[cfg(feature = "server")]
 pub mod roles;
+#[cfg(feature = "server")]
+pub mod s3;
 #[cfg(feature = "server")]
 pub mod service;
 pub mod sigv4;
