@@ -41,7 +41,7 @@ pub fn authenticate(
     now: u64,
 ) -> Result<Principal, ApiError> {
     let auth = sigv4::parse(request).map_err(wire)?;
-    let expected = sigv4::Expected { region, service };
+    let expected = sigv4::Expected { region, service, flavor: sigv4::Flavor::Standard };
     match &auth.security_token {
         None if auth.access_key_id == secrets.admin.access_key_id => {
             sigv4::verify(request, &auth, secrets.admin.expose_secret(), now, &expected).map_err(wire)?;

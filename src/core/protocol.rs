@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use sha2::Digest as _;
 
 use super::error::{ApiError, ErrorKind};
 use super::time::format_http_date;
@@ -75,6 +76,9 @@ impl HttpRequest {
             signature: String::new(),
             request_time: now,
             security_token: token.map(str::to_owned),
+            flavor: super::sigv4::Flavor::Standard,
+            payload: super::sigv4::PayloadMode::Hash(sha2::Sha256::digest(&self.body).into()),
+            presigned_expires: None,
         };
         let signature = super::sigv4::signature(&self.as_signed(), &auth, secret);
         let header = format!(
