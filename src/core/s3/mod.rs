@@ -2,3 +2,6 @@
 //! request is and what it needs (action, resource, condition keys), S3's
 //! XML bodies and errors, the checked request body (aws-chunked framing,
 //! checksums). Sans-IO: the Worker moves the bytes.
+
+pub mod body;
+pub mod checksum;
