@@ -3,6 +3,8 @@
 //! XML bodies and errors, the checked request body (aws-chunked framing,
 //! checksums). Sans-IO: the Worker moves the bytes.
 
+pub mod body;
+pub mod checksum;
 pub mod error;
 pub mod headers;
 pub mod request;
