@@ -41,6 +41,9 @@ fn main() {
     write("login_token", "genuine", login.token.as_bytes());
     let (signed, _) = login.token.rsplit_once('.').unwrap();
     write("login_token", "unsigned", format!("{signed}.").as_bytes());
+    for (name, bytes) in aws_chunked_seeds() {
+        write("aws_chunked", name, &bytes);
+    }
     let rng = CounterRandom::new(9);
     let pool = new_pool_id(REGION, &rng);
     for (name, text) in [
@@ -208,4 +211,72 @@ fn protocol_seeds() -> Vec<(&'static str, Vec<u8>)> {
         ("unsigned-admin", unsigned_admin),
         ("truncated-json", [&[op("GetId")][..], br#"{"IdentityPoolId":"#].concat()),
     ]
+}
+
+/// `aws_chunked` inputs: flags, split seed, decoded length (LE), body; good
+/// bodies in each mode (signed along the fixed chain, CRC32 trailers).
+fn aws_chunked_seeds() -> Vec<(&'static str, Vec<u8>)> {
+    use cognate::core::s3::body::{BodyChecker, BodyHead};
+    use cognate::core::s3::checksum::ChecksumAlgorithm;
+    use cognate::core::sigv4::PayloadMode;
+    let data = b"The quick brown fox jumps over the lazy dog";
+    let crc = ChecksumAlgorithm::Crc32.digest(data).to_base64();
+    let trailer = format!("x-amz-checksum-crc32:{crc}");
+    let signing = cognate_fuzz::aws_chunked_signing();
+    let signed = |with_trailer: bool| {
+        let mut previous = signing.seed_signature();
+        let mut body = Vec::new();
+        for piece in data.chunks(16).chain([&[][..]]) {
+            previous = signing.chunk_signature(&previous, piece);
+            body.extend_from_slice(format!("{:x};chunk-signature={}\r\n", piece.len(), hex(&previous)).as_bytes());
+            if !piece.is_empty() {
+                body.extend_from_slice(piece);
+                body.extend_from_slice(b"\r\n");
+            }
+        }
+        if with_trailer {
+            let signature = signing.trailer_signature(&previous, &format!("{trailer}\n"));
+            body.extend_from_slice(format!("{trailer}\r\nx-amz-trailer-signature:{}\r\n", hex(&signature)).as_bytes());
+        }
+        body.extend_from_slice(b"\r\n");
+        body
+    };
+    let mut unsigned = Vec::new();
+    for piece in data.chunks(16) {
+        unsigned.extend_from_slice(format!("{:x}\r\n", piece.len()).as_bytes());
+        unsigned.extend_from_slice(piece);
+        unsigned.extend_from_slice(b"\r\n");
+    }
+    unsigned.extend_from_slice(format!("0\r\n{trailer}\r\n\r\n").as_bytes());
+    let len = (data.len() as u16).to_le_bytes();
+    let input = |flags: u8, body: &[u8]| [&[flags, 7, len[0], len[1]][..], body].concat();
+    // Each good body passes the checker, as the target will see it.
+    let modes = [
+        (PayloadMode::UnsignedTrailer, unsigned.clone()),
+        (PayloadMode::SignedChunks, signed(false)),
+        (PayloadMode::SignedChunksTrailer, signed(true)),
+    ];
+    for (mode, body) in modes {
+        let mut headers = vec![("x-amz-decoded-content-length".to_owned(), data.len().to_string())];
+        if mode.has_trailer() {
+            headers.push(("x-amz-trailer".to_owned(), "x-amz-checksum-crc32".to_owned()));
+        }
+        let head = BodyHead { payload: mode, headers: &headers, signing: Some(&signing) };
+        let mut checker = BodyChecker::new(&head).unwrap();
+        let mut out = Vec::new();
+        checker.feed(&body, &mut out).unwrap();
+        checker.finish().unwrap();
+        assert_eq!(out, data);
+    }
+    vec![
+        ("hash", input(0, data)),
+        ("unsigned-md5", input(1 | 8, data)),
+        ("unsigned-trailer-crc32", input(2 | 16, &unsigned)),
+        ("signed-chunks", input(3, &signed(false))),
+        ("signed-chunks-trailer-crc32", input(4 | 16, &signed(true))),
+    ]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

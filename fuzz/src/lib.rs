@@ -232,6 +232,25 @@ pub fn sign(mut request: HttpRequest, key_id: &str, secret: &str) -> HttpRequest
     request
 }
 
+/// The signed-chunk context of `aws_chunked`: AWS's documented chunked
+/// upload (Amazon S3 API Reference, "Transferring Payload in Multiple
+/// Chunks"): its signing key, date, scope and seed signature.
+pub fn aws_chunked_signing() -> cognate::core::s3::body::ChunkSigning {
+    let key =
+        cognate::core::sigv4::signing_key("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "20130524", "us-east-1", "s3");
+    let mut seed = [0; 32];
+    let seed_hex = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9";
+    for (byte, pair) in seed.iter_mut().zip(seed_hex.as_bytes().chunks(2)) {
+        *byte = u8::from_str_radix(std::str::from_utf8(pair).expect("ASCII"), 16).expect("hex");
+    }
+    cognate::core::s3::body::ChunkSigning::new(
+        key,
+        "20130524T000000Z".into(),
+        "20130524/us-east-1/s3/aws4_request".into(),
+        seed,
+    )
+}
+
 /// The identity provider of `login_token`: its issuer.
 pub const LOGIN_ISSUER: &str = "http://idp.fuzz";
 

@@ -58,6 +58,25 @@ impl ChunkSigning {
         Some(Self::new(key, amz_date, auth.credential_scope(), auth.seed_signature()?))
     }
 
+    /// The seed: the signature the first chunk's chains from.
+    pub fn seed_signature(&self) -> [u8; 32] {
+        self.seed
+    }
+
+    /// The signature of a chunk holding `data` that follows the chunk (or
+    /// seed) signed `previous`: HMAC over `AWS4-HMAC-SHA256-PAYLOAD`, the
+    /// date, the scope, `previous`, the hash of nothing and the hash of `data`.
+    pub fn chunk_signature(&self, previous: &[u8; 32], data: &[u8]) -> [u8; 32] {
+        let data_hash = hex::encode(Sha256::digest(data));
+        self.sign(CHUNK_ALGORITHM, previous, &format!("{EMPTY_SHA256}\n{data_hash}"))
+    }
+
+    /// The signature of the trailing headers `canonical` (each `name:value\n`,
+    /// names lowercase) after the final chunk signed `previous`.
+    pub fn trailer_signature(&self, previous: &[u8; 32], canonical: &str) -> [u8; 32] {
+        self.sign(TRAILER_ALGORITHM, previous, &hex::encode(Sha256::digest(canonical.as_bytes())))
+    }
+
     fn sign(&self, algorithm: &str, previous: &[u8; 32], hashes: &str) -> [u8; 32] {
         let Self { amz_date, scope, .. } = self;
         let sts = format!("{algorithm}\n{amz_date}\n{scope}\n{}\n{hashes}", hex::encode(previous));
@@ -502,7 +521,8 @@ impl BodyChecker {
     fn check_chunk_signature(&mut self) -> Result<(), BodyError> {
         let Some(chain) = &mut self.chain else { return Ok(()) };
         let data_hash = hex::encode(std::mem::take(&mut chain.chunk).finalize());
-        let computed = chain.signing.sign(CHUNK_ALGORITHM, &chain.previous, &format!("{EMPTY_SHA256}\n{data_hash}"));
+        let hashes = format!("{EMPTY_SHA256}\n{data_hash}");
+        let computed = chain.signing.sign(CHUNK_ALGORITHM, &chain.previous, &hashes);
         if !bool::from(computed.ct_eq(&chain.claimed)) {
             return Err(BodyError::SignatureMismatch("chunk signature"));
         }
@@ -548,8 +568,7 @@ impl BodyChecker {
                     Some((hasher, Claimed::Trailer(Some(v)))) => format!("{}:{v}\n", hasher_name(hasher)),
                     _ => String::new(),
                 };
-                let hash = hex::encode(Sha256::digest(canonical.as_bytes()));
-                let computed = chain.signing.sign(TRAILER_ALGORITHM, &chain.previous, &hash);
+                let computed = chain.signing.trailer_signature(&chain.previous, &canonical);
                 if !bool::from(computed.ct_eq(&claimed)) {
                     return Err(BodyError::SignatureMismatch("trailer signature"));
                 }

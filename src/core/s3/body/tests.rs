@@ -328,6 +328,20 @@ fn signed_trailer_body(data: &[u8], chunk: usize, trailer: &str) -> Vec<u8> {
 }
 
 #[test]
+fn public_signers_reproduce_the_documented_chain() {
+    let signing = signing();
+    let mut previous = signing.seed_signature();
+    for (size, expected) in [65_536usize, 1_024, 0].into_iter().zip(CHUNK_SIGNATURES) {
+        previous = signing.chunk_signature(&previous, &vec![b'a'; size]);
+        assert_eq!(hex::encode(previous), expected);
+    }
+    let trailer = "x-amz-checksum-crc32:AAAAAA==\n";
+    let hash = hex::encode(Sha256::digest(trailer.as_bytes()));
+    let sts = format!("AWS4-HMAC-SHA256-TRAILER\n{DATE}\n{SCOPE}\n{}\n{hash}", CHUNK_SIGNATURES[2]);
+    assert_eq!(hex::encode(signing.trailer_signature(&previous, trailer)), sign_hex(&sts));
+}
+
+#[test]
 fn signed_trailer_body_with_sha256() {
     let signing = signing();
     let data = vec![b'z'; 20_000];
