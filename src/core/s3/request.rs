@@ -1292,7 +1292,8 @@ mod tests {
     #[test]
     fn authorization_mapping() {
         type Expected<'a> = &'a [(&'a str, &'a str, &'a [(&'a str, &'a str)])];
-        let cases: &[(&str, &str, &str, &[(&str, &str)], Expected)] = &[
+        type Case<'a> = (&'a str, &'a str, &'a str, &'a [(&'a str, &'a str)], Expected<'a>);
+        let cases: &[Case] = &[
             ("GET", "/s3/", "", &[], &[("s3:ListAllMyBuckets", "*", &[])]),
             ("HEAD", "/s3/bkt", "", &[], &[("s3:ListBucket", "arn:aws:s3:::bkt", &[])]),
             ("GET", "/s3/bkt", "location", &[], &[("s3:GetBucketLocation", "arn:aws:s3:::bkt", &[])]),
