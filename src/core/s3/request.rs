@@ -153,7 +153,9 @@ pub struct ListObjectsParams {
 }
 
 impl ListObjectsParams {
-    /// How many keys and common prefixes to return: `max-keys`, at most 1000.
+    /// How many keys and common prefixes to return: `max-keys`, at most
+    /// 1000. With 0, S3 answers an empty, untruncated page: the Worker must
+    /// not pass 0 to R2 (whose default limit would apply).
     pub fn limit(&self) -> u32 {
         self.max_keys.min(MAX_LIST_KEYS)
     }
