@@ -34,6 +34,9 @@ pub struct Config {
     /// The account id of cognate's own roles and resource ARNs
     /// (`ACCOUNT_ID`, default `000000000000`).
     pub account_id: String,
+    /// The S3 API's buckets (`S3_BUCKETS`, comma-separated; default
+    /// `user-data`), each an R2 binding named `BUCKET_<NAME>`.
+    pub s3_buckets: Vec<String>,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
     /// Serve the test-only routes (end-to-end tests and benchmarks only).
@@ -81,7 +84,13 @@ impl Config {
         if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(ConfigError::Invalid("ACCOUNT_ID", "must be 12 digits"));
         }
-        Ok(Self { region, issuer, account_id, insecure_http_issuers, insecure_test_routes })
+        let s3_buckets = var("S3_BUCKETS")
+            .unwrap_or_else(|| "user-data".to_owned())
+            .split(',')
+            .map(|b| b.trim().to_owned())
+            .filter(|b| !b.is_empty())
+            .collect();
+        Ok(Self { region, issuer, account_id, s3_buckets, insecure_http_issuers, insecure_test_routes })
     }
 }
 

@@ -9,6 +9,7 @@ mod http;
 mod kv;
 mod platform;
 mod pool_object;
+mod s3;
 mod webcrypto;
 
 use std::cell::{OnceCell, RefCell};
@@ -64,7 +65,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let path = req.path();
     let preflight = req.method() == worker::Method::Options;
     let door = gateway_path(&path).filter(|_| !preflight);
+    let s3_door = s3::is_s3_path(&path);
     let static_asset = door.is_none()
+        && !s3_door
         && matches!(req.method(), worker::Method::Get | worker::Method::Head)
         && !crate::core::service::whoami::serves_get(&path);
     if static_asset {
@@ -86,6 +89,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         clock: &platform::JsClock,
         random: &platform::JsRandom,
     };
+    if s3_door {
+        return serve_s3(req, &env, &service, config).await;
+    }
     if door.is_some() {
         let secure = req.url().is_ok_and(|u| u.scheme() == "https");
         let answer = match gateway::read(&mut req).await {
@@ -114,6 +120,54 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     }
     to_response(response)
+}
+
+/// The S3 API: preflight, the core's check, then R2.
+async fn serve_s3<S, A, K, H, V>(
+    req: Request,
+    env: &Env,
+    service: &Service<'_, S, A, K, H, V>,
+    config: &Config,
+) -> Result<Response>
+where
+    S: crate::core::store::Store,
+    A: crate::core::capabilities::Authority,
+    K: crate::core::capabilities::Signer,
+    H: crate::core::capabilities::Http,
+    V: crate::core::capabilities::Verifier,
+{
+    let request_id = service.request_id();
+    if req.method() == worker::Method::Options {
+        return s3::preflight(&req, &request_id);
+    }
+    let is_head = req.method() == worker::Method::Head;
+    let secure = req.url().is_ok_and(|u| u.scheme() == "https");
+    let store = kv::KvStore::new(env.kv(KV_BINDING)?);
+    let cx = s3::S3Context {
+        env,
+        store: &store,
+        region: &config.region,
+        buckets: &config.s3_buckets,
+        account_id: &config.account_id,
+        request_id: request_id.clone(),
+    };
+    let answer = match s3::head_of(&req) {
+        Ok(head) => match service.s3_authorize(&head, secure).await {
+            Ok(grant) => {
+                let op = grant.request.operation.name();
+                s3::serve(req, &cx, grant).await.map_err(|e| (Some(op), e))
+            }
+            Err(e) => Err((None, e)),
+        },
+        Err(e) => Err((None, e)),
+    };
+    match answer {
+        Ok(response) => Ok(response),
+        Err((op, e)) => {
+            worker::console_log!("s3 {}: {} {}", op.unwrap_or("-"), e.status, e.code);
+            s3::error_response(&e, &request_id, is_head)
+        }
+    }
 }
 
 fn gateway_path(path: &str) -> Option<crate::core::gateway::RoutePath<'_>> {

@@ -10,6 +10,7 @@ mod policies;
 mod pools;
 mod public;
 mod routes;
+pub mod s3;
 mod signin;
 #[cfg(test)]
 mod tests;
