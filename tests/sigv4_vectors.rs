@@ -14,7 +14,8 @@ use cognate::core::time;
 
 const ACCESS_KEY_ID: &str = "AKIDEXAMPLE";
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
-const EXPECTED: Expected<'static> = Expected { region: "us-east-1", service: "service" };
+const EXPECTED: Expected<'static> =
+    Expected { region: "us-east-1", service: "service", flavor: sigv4::Flavor::Standard };
 
 /// Every case of the suite, so that a missing file fails instead of shrinking the run.
 const CASES: &[&str] = &[

@@ -81,6 +81,9 @@ fn sigv4_seeds() -> Vec<(&'static str, Vec<u8>)> {
             signature: String::new(),
             request_time: NOW,
             security_token: token.map(str::to_owned),
+            flavor: sigv4::Flavor::Standard,
+            payload: sigv4::PayloadMode::Hash([0; 32]),
+            presigned_expires: None,
         };
         let signature = sigv4::signature(&post(&headers), &auth, SIGV4_SECRET);
         let header = format!(
@@ -93,7 +96,7 @@ fn sigv4_seeds() -> Vec<(&'static str, Vec<u8>)> {
         // The seed verifies, as the target will see it.
         headers.push(("Authorization".to_owned(), header.clone()));
         let req = post(&headers);
-        let expected = sigv4::Expected { region: REGION, service: SERVICE };
+        let expected = sigv4::Expected { region: REGION, service: SERVICE, flavor: sigv4::Flavor::Standard };
         sigv4::verify(&req, &sigv4::parse(&req).unwrap(), SIGV4_SECRET, NOW, &expected).unwrap();
         let mut out = format!("{header}\n{date}");
         if let Some(t) = token {

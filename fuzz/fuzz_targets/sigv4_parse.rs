@@ -13,7 +13,7 @@ use cognate::core::time;
 use cognate_fuzz::{HOST, NOW, REGION, SERVICE, SIGV4_SECRET as SECRET};
 use libfuzzer_sys::fuzz_target;
 
-const EXPECTED: Expected<'static> = Expected { region: REGION, service: SERVICE };
+const EXPECTED: Expected<'static> = Expected { region: REGION, service: SERVICE, flavor: sigv4::Flavor::Standard };
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(3, |&b| b == b'\n').map(|p| String::from_utf8_lossy(p).into_owned());

@@ -4,6 +4,8 @@
 //! [`super::memory::MemoryAuthority`]) only runs [`execute`] and carries the
 //! resulting mutations through to the read store.
 
+mod settings;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ErrorKind};
 use super::ledger::{Ledger, LedgerError, Mutation};
 use super::model::{IdentityPool, RoleMapping};
-use super::records::{IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
+use super::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
 use super::store::keys;
 
 /// A change (or a consistent read) for a pool's authority.
@@ -90,6 +92,32 @@ pub enum Command {
         provider: String,
         /// The mapping.
         map: PrincipalTagMap,
+    },
+    /// Add or replace an inline policy of a role (checked by the caller).
+    PutRolePolicy {
+        /// The role.
+        role_arn: String,
+        /// The policy's name.
+        name: String,
+        /// The document, as given.
+        document: String,
+    },
+    /// Remove an inline policy of a role.
+    DeleteRolePolicy {
+        /// The role.
+        role_arn: String,
+        /// The policy's name.
+        name: String,
+    },
+    /// Add or replace a route of the SigV4 gateway (checked by the caller).
+    PutApiRoute {
+        /// The route.
+        route: ApiRoute,
+    },
+    /// Remove a route of the SigV4 gateway.
+    DeleteApiRoute {
+        /// The route's name.
+        name: String,
     },
     /// Read one key on consistent state (after a miss in the read store).
     Read {
@@ -249,6 +277,12 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
+        Command::PutRolePolicy { role_arn, name, document } => {
+            settings::put_role_policy(ledger, role_arn, name, document)
+        }
+        Command::DeleteRolePolicy { role_arn, name } => settings::delete_role_policy(ledger, &role_arn, &name),
+        Command::PutApiRoute { route } => settings::put_api_route(ledger, route),
+        Command::DeleteApiRoute { name } => settings::delete_api_route(ledger, &name),
         Command::Read { key } => Ok(Outcome::Value { value: ledger.get(&key)? }),
     }
 }

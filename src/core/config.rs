@@ -21,6 +21,9 @@ pub enum ConfigError {
     Key(#[from] KeyError),
 }
 
+/// The account id of cognate's own roles when `ACCOUNT_ID` is not set.
+pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
+
 /// The non-secret settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -28,6 +31,9 @@ pub struct Config {
     pub region: String,
     /// cognate's issuer URL, without a trailing slash.
     pub issuer: String,
+    /// The account id of cognate's own roles and resource ARNs
+    /// (`ACCOUNT_ID`, default `000000000000`).
+    pub account_id: String,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
     /// Serve the test-only routes (end-to-end tests and benchmarks only).
@@ -71,7 +77,11 @@ impl Config {
             .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
             .unwrap_or_default();
         let insecure_test_routes = var("INSECURE_TEST_ROUTES").is_some_and(|v| v == "true" || v == "1");
-        Ok(Self { region, issuer, insecure_http_issuers, insecure_test_routes })
+        let account_id = var("ACCOUNT_ID").unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
+        if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
+            return Err(ConfigError::Invalid("ACCOUNT_ID", "must be 12 digits"));
+        }
+        Ok(Self { region, issuer, account_id, insecure_http_issuers, insecure_test_routes })
     }
 }
 
@@ -104,6 +114,7 @@ mod tests {
         };
         let c = Config::from_vars(vars).unwrap();
         assert_eq!(c.issuer, "http://127.0.0.1:8787");
+        assert_eq!(c.account_id, DEFAULT_ACCOUNT_ID);
         assert_eq!(c.insecure_http_issuers, ["127.0.0.1", "localhost"]);
         assert_eq!(Config::from_vars(|_| None).unwrap_err(), ConfigError::Missing("REGION"));
         let bad = |k: &str| (k == "REGION").then(|| "US EAST".to_owned());

@@ -44,6 +44,10 @@ pub enum ErrorKind {
     ExpiredToken,
     /// A principal is known but may not call this operation.
     AccessDenied,
+    /// A role policy document is not valid IAM policy language (IAM's error).
+    MalformedPolicyDocument,
+    /// A role policy or API route does not exist (IAM's error).
+    NoSuchEntity,
 }
 
 impl ErrorKind {
@@ -68,6 +72,8 @@ impl ErrorKind {
             Self::UnrecognizedClient => "UnrecognizedClientException",
             Self::ExpiredToken => "ExpiredTokenException",
             Self::AccessDenied => "AccessDeniedException",
+            Self::MalformedPolicyDocument => "MalformedPolicyDocumentException",
+            Self::NoSuchEntity => "NoSuchEntityException",
         }
     }
 
@@ -85,7 +91,7 @@ impl ErrorKind {
     }
 }
 
-const ALL: [ErrorKind; 18] = [
+const ALL: [ErrorKind; 20] = [
     ErrorKind::NotAuthorized,
     ErrorKind::ResourceNotFound,
     ErrorKind::InvalidParameter,
@@ -104,6 +110,8 @@ const ALL: [ErrorKind; 18] = [
     ErrorKind::UnrecognizedClient,
     ErrorKind::ExpiredToken,
     ErrorKind::AccessDenied,
+    ErrorKind::MalformedPolicyDocument,
+    ErrorKind::NoSuchEntity,
 ];
 
 /// An error as the client will see it: a kind and Cognito's message.

@@ -2,12 +2,16 @@
 //! SigV4 and the pool authority's rules. No platform types and no I/O here:
 //! storage, time, randomness and signing arrive as capabilities.
 
+#[cfg(feature = "server")]
+pub mod access;
 pub mod authority;
 pub mod capabilities;
 pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod error;
+#[cfg(feature = "server")]
+pub mod gateway;
 pub mod ids;
 pub mod keys;
 pub mod ledger;

@@ -4,6 +4,7 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use sha2::Digest as _;
 
 use super::error::{ApiError, ErrorKind};
 use super::time::format_http_date;
@@ -75,6 +76,9 @@ impl HttpRequest {
             signature: String::new(),
             request_time: now,
             security_token: token.map(str::to_owned),
+            flavor: super::sigv4::Flavor::Standard,
+            payload: super::sigv4::PayloadMode::Hash(sha2::Sha256::digest(&self.body).into()),
+            presigned_expires: None,
         };
         let signature = super::sigv4::signature(&self.as_signed(), &auth, secret);
         let header = format!(
@@ -161,6 +165,18 @@ impl HttpResponse {
         }
     }
 
+    /// A CORS preflight answer for the SigV4 gateway: any method an API
+    /// takes, and the headers the browser asks for (a SigV4 signer adds its
+    /// own to the app's).
+    pub fn gateway_preflight(requested_headers: Option<&str>) -> Self {
+        let mut answer = Self::preflight();
+        answer.headers[0].1 = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS".into();
+        if let Some(requested) = requested_headers.filter(|h| h.chars().all(|c| c.is_ascii_graphic() || c == ' ')) {
+            answer.headers[1].1 = requested.to_owned();
+        }
+        answer
+    }
+
     /// Adds what every response carries: request id, `Date`, CORS.
     pub fn finish(mut self, request_id: &str, now: u64) -> Self {
         self.headers.push(("x-amzn-requestid".into(), request_id.into()));
@@ -194,10 +210,21 @@ pub enum Operation {
     UnlinkIdentity,
     SetPrincipalTagAttributeMap,
     GetPrincipalTagAttributeMap,
+    /// cognate's extension, named and shaped as IAM's: an inline policy of a
+    /// role (by role ARN), which decides what the role's credentials open.
+    PutRolePolicy,
+    GetRolePolicy,
+    ListRolePolicies,
+    DeleteRolePolicy,
+    /// cognate's extension: a route of the SigV4 gateway (`/api/<Name>/`).
+    PutApiRoute,
+    GetApiRoute,
+    ListApiRoutes,
+    DeleteApiRoute,
 }
 
 /// Every operation with its name, in a fixed order (new ones are appended).
-pub const OPERATIONS: [(Operation, &str); 17] = [
+pub const OPERATIONS: [(Operation, &str); 25] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -215,6 +242,14 @@ pub const OPERATIONS: [(Operation, &str); 17] = [
     (Operation::UnlinkIdentity, "UnlinkIdentity"),
     (Operation::SetPrincipalTagAttributeMap, "SetPrincipalTagAttributeMap"),
     (Operation::GetPrincipalTagAttributeMap, "GetPrincipalTagAttributeMap"),
+    (Operation::PutRolePolicy, "PutRolePolicy"),
+    (Operation::GetRolePolicy, "GetRolePolicy"),
+    (Operation::ListRolePolicies, "ListRolePolicies"),
+    (Operation::DeleteRolePolicy, "DeleteRolePolicy"),
+    (Operation::PutApiRoute, "PutApiRoute"),
+    (Operation::GetApiRoute, "GetApiRoute"),
+    (Operation::ListApiRoutes, "ListApiRoutes"),
+    (Operation::DeleteApiRoute, "DeleteApiRoute"),
 ];
 
 impl Operation {

@@ -135,6 +135,42 @@ impl IdentityRecord {
     }
 }
 
+/// IAM's limit on all inline policies of one role together, in characters
+/// without whitespace.
+pub const MAX_ROLE_POLICY_CHARS: usize = 10_240;
+
+/// A role's inline policies, each document kept as given (GetRolePolicy
+/// returns it so) and parsed again where it is used.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolePolicies {
+    /// The role ARN.
+    pub role_arn: String,
+    /// Policy name → policy document (JSON text).
+    pub policies: BTreeMap<String, String>,
+}
+
+/// A route of the SigV4 gateway: `/api/<name>/…` goes to `upstream`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiRoute {
+    /// The route's name, the first path segment after `/api/`.
+    pub name: String,
+    /// An `https://` (or allowed `http://`) base URL, or `service:<BINDING>`.
+    pub upstream: String,
+}
+
+impl ApiRoute {
+    /// The KV metadata that lets one `list()` serve ListApiRoutes.
+    pub fn list_metadata(&self) -> String {
+        serde_json::json!({ "u": self.upstream }).to_string()
+    }
+
+    /// The upstream in a route key's metadata.
+    pub fn upstream_from_metadata(metadata: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(metadata).ok()?;
+        v.get("u")?.as_str().map(str::to_owned)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

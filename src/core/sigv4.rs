@@ -1,15 +1,24 @@
-//! AWS Signature Version 4 verification, server side, as AWS services other
-//! than S3 do it: the `Authorization: AWS4-HMAC-SHA256 ...` header form only
-//! (no presigned query strings, no chunked payloads).
+//! AWS Signature Version 4 verification, server side: the
+//! `Authorization: AWS4-HMAC-SHA256 ...` header form and presigned URLs
+//! (the query form, [`presigned`]), in two flavours ([`Flavor`]): as AWS
+//! services other than S3 do it (normalised, double-encoded path; the body
+//! hashed) and as S3 does it (path encoded once; the payload hash claimed by
+//! `x-amz-content-sha256`, checked later as the body streams, see
+//! [`PayloadMode`] and `core::s3::body`).
 //!
-//! [`parse`] reads the untrusted header into an [`Authorization`] (nothing in
-//! it is vouched for yet); [`verify`] checks scope, clock skew and, last, the
-//! HMAC, compared in constant time. Time comes in as epoch seconds; there is
-//! no I/O. Error texts are AWS's, and none of them contains the secret key.
-//! A caller that does not know the access key id should still run [`verify`]
-//! with a dummy secret, so that unknown and known keys take the same time.
+//! [`parse`] (or [`parse_as`] for a flavour) reads the untrusted request
+//! into an [`Authorization`] (nothing in it is vouched for yet); [`verify`]
+//! checks scope, time and, last, the HMAC, compared in constant time. Time
+//! comes in as epoch seconds; there is no I/O. Error texts are AWS's (S3's
+//! for what only S3 and presigned URLs have), and none of them contains the
+//! secret key. A caller that does not know the access key id should still
+//! run [`verify`] with a dummy secret, so that unknown and known keys take
+//! the same time.
 
-use std::collections::BTreeMap;
+mod canonical;
+mod payload;
+pub mod presigned;
+
 use std::fmt::{self, Write as _};
 
 use hmac::{Hmac, Mac};
@@ -17,6 +26,11 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::time;
+#[cfg(test)]
+use canonical::{canonical_query, canonical_uri, trim_all};
+pub use canonical::{canonical_request, canonical_request_for};
+pub use payload::PayloadMode;
+use presigned::QueryParams;
 
 /// The only algorithm accepted.
 pub const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -26,6 +40,25 @@ pub const TERMINATOR: &str = "aws4_request";
 pub const MAX_SKEW_SECONDS: u64 = 15 * 60;
 /// How many characters of an untrusted value an error message echoes.
 const ECHO_LIMIT: usize = 256;
+/// The query parameter of a presigned URL that holds the signature (the one
+/// parameter left out of its canonical query).
+pub const PRESIGNED_SIGNATURE: &str = "X-Amz-Signature";
+
+/// How a service forms the canonical request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Flavor {
+    /// As AWS services other than S3: the path normalised (empty, `.` and
+    /// `..` segments resolved) and encoded twice; the payload hash is the
+    /// SHA-256 of the body, which the verifier computes.
+    #[default]
+    Standard,
+    /// As S3: the path encoded once, every segment kept; the payload hash is
+    /// the `x-amz-content-sha256` claim (required in the header form;
+    /// `UNSIGNED-PAYLOAD` for a presigned URL without `X-Amz-Content-Sha256`).
+    /// The verifier does not read the body: the claim is checked as it
+    /// streams (`core::s3::body`).
+    S3,
+}
 
 /// An HTTP request as received, before any decoding.
 #[derive(Clone, Copy)]
@@ -61,8 +94,19 @@ pub struct Authorization {
     pub signature: String,
     /// The request time from `X-Amz-Date`, or else from `Date`, in epoch seconds.
     pub request_time: u64,
-    /// The `X-Amz-Security-Token` header, if any.
+    /// The `X-Amz-Security-Token` header (query parameter of a presigned
+    /// URL), if any.
     pub security_token: Option<String>,
+    /// The flavour `parse_as` read the request in; [`verify`] refuses an
+    /// `Authorization` of another flavour than it expects.
+    pub flavor: Flavor,
+    /// The payload claim signed with the request: for [`Flavor::Standard`]
+    /// the hash of the body `parse` was given, for [`Flavor::S3`] the
+    /// `x-amz-content-sha256` value (not yet checked against the body).
+    pub payload: PayloadMode,
+    /// For a presigned URL, `X-Amz-Expires`: how many seconds after the
+    /// request time it stays valid. `None` for the header form.
+    pub presigned_expires: Option<u64>,
 }
 
 impl Authorization {
@@ -70,6 +114,14 @@ impl Authorization {
     pub fn credential_scope(&self) -> String {
         let Self { scope_date, region, service, .. } = self;
         format!("{scope_date}/{region}/{service}/{TERMINATOR}")
+    }
+
+    /// The request signature as bytes: once [`verify`] has accepted it, the
+    /// seed that aws-chunked chunk signatures chain from. `None` unless it
+    /// is 64 hex digits.
+    pub fn seed_signature(&self) -> Option<[u8; 32]> {
+        let mut out = [0; 32];
+        hex::decode_to_slice(&self.signature, &mut out).ok().map(|()| out)
     }
 }
 
@@ -83,6 +135,9 @@ impl fmt::Debug for Authorization {
             .field("signature", &self.signature)
             .field("request_time", &self.request_time)
             .field("security_token", &token)
+            .field("flavor", &self.flavor)
+            .field("payload", &self.payload)
+            .field("presigned_expires", &self.presigned_expires)
             .finish()
     }
 }
@@ -94,6 +149,8 @@ pub struct Expected<'a> {
     pub region: &'a str,
     /// The signing name of the service, e.g. `cognito-identity`.
     pub service: &'a str,
+    /// How the service forms the canonical request.
+    pub flavor: Flavor,
 }
 
 /// Why a request is not accepted; `Display` is the message AWS sends. Values
@@ -154,9 +211,52 @@ pub enum SigV4Error {
         /// The verifier's clock, epoch seconds.
         now: u64,
     },
-    /// The signature is not the one computed with the secret key.
+    /// The signature is not the one computed with the secret key (or the
+    /// `Authorization` was parsed in another flavour than verified in).
     #[error("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")]
     SignatureMismatch,
+    /// S3, header form: no `x-amz-content-sha256` (S3: `InvalidRequest`).
+    #[error("Missing required header for this request: x-amz-content-sha256")]
+    MissingContentSha256,
+    /// S3: `x-amz-content-sha256` (or `X-Amz-Content-Sha256`) is neither a
+    /// lowercase hex SHA-256 nor an accepted keyword (S3: `InvalidArgument`).
+    #[error("x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD, STREAMING-AWS4-ECDSA-P256-SHA256-PAYLOAD-TRAILER or a valid sha256 value.")]
+    InvalidContentSha256,
+    /// Both an `Authorization` header and `X-Amz-Algorithm` in the query
+    /// (S3: `InvalidArgument`).
+    #[error("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified")]
+    MultipleAuthMechanisms,
+    /// Presigned: one of the six required query parameters is missing or
+    /// empty (S3: `AuthorizationQueryParametersError`).
+    #[error("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")]
+    PresignedMissingParameters,
+    /// Presigned: `X-Amz-Algorithm` is not `AWS4-HMAC-SHA256` (S3:
+    /// `AuthorizationQueryParametersError`).
+    #[error("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\"")]
+    UnsupportedAlgorithm,
+    /// Presigned: `X-Amz-Expires` is not a decimal number (S3:
+    /// `AuthorizationQueryParametersError`).
+    #[error("X-Amz-Expires should be a number")]
+    ExpiresNotANumber,
+    /// Presigned: `X-Amz-Expires` is negative, or zero (S3:
+    /// `AuthorizationQueryParametersError`).
+    #[error("X-Amz-Expires must be non-negative")]
+    ExpiresNegative,
+    /// Presigned: `X-Amz-Expires` is over 604800 (S3:
+    /// `AuthorizationQueryParametersError`).
+    #[error("X-Amz-Expires must be less than a week (in seconds) that is 604800")]
+    ExpiresTooLong,
+    /// Presigned: the clock is past the request time plus `X-Amz-Expires`
+    /// (S3: `AccessDenied`).
+    #[error("Request has expired")]
+    PresignedExpired {
+        /// The request time (`X-Amz-Date`), epoch seconds.
+        request_time: u64,
+        /// `X-Amz-Expires`, seconds.
+        expires: u64,
+        /// The verifier's clock, epoch seconds.
+        now: u64,
+    },
 }
 
 /// The three AWS errors a [`SigV4Error`] is sent as.
@@ -180,8 +280,16 @@ impl SigV4Error {
             | Self::Repeated(_)
             | Self::MalformedCredential(_)
             | Self::InvalidTerminator(_)
-            | Self::MalformedDate(_) => SigV4ErrorKind::IncompleteSignature,
-            // Scope, time, required signed headers, signature.
+            | Self::MalformedDate(_)
+            | Self::MissingContentSha256
+            | Self::InvalidContentSha256
+            | Self::MultipleAuthMechanisms
+            | Self::PresignedMissingParameters
+            | Self::UnsupportedAlgorithm
+            | Self::ExpiresNotANumber
+            | Self::ExpiresNegative
+            | Self::ExpiresTooLong => SigV4ErrorKind::IncompleteSignature,
+            // Scope, time (and presigned expiry), required signed headers, signature.
             _ => SigV4ErrorKind::InvalidSignature,
         }
     }
@@ -225,9 +333,28 @@ fn single_header<'h>(req: &Request<'h>, name: &'static str) -> Result<Option<&'h
 }
 
 /// Reads the SigV4 `Authorization` header, the request time (`X-Amz-Date`,
-/// else `Date`) and `X-Amz-Security-Token` of `req`.
+/// else `Date`) and `X-Amz-Security-Token` of `req`, or the query
+/// parameters of a presigned URL, as services other than S3 sign them
+/// ([`Flavor::Standard`]).
 pub fn parse(req: &Request<'_>) -> Result<Authorization, SigV4Error> {
-    let header = single_header(req, "Authorization")?.ok_or(SigV4Error::MissingAuthenticationToken)?;
+    parse_as(req, Flavor::Standard)
+}
+
+/// [`parse`] for the services that sign in `flavor`: for [`Flavor::S3`]
+/// the payload claim is read from `x-amz-content-sha256` (required in the
+/// header form) or `X-Amz-Content-Sha256` (a presigned URL; else unsigned).
+pub fn parse_as(req: &Request<'_>, flavor: Flavor) -> Result<Authorization, SigV4Error> {
+    let header = single_header(req, "Authorization")?;
+    let params = QueryParams::read(req.query);
+    match header {
+        Some(_) if params.has_algorithm() => Err(SigV4Error::MultipleAuthMechanisms),
+        Some(header) => parse_header(req, header, flavor),
+        None if params.is_presigned() => presigned::parse(req, &params, flavor),
+        None => Err(SigV4Error::MissingAuthenticationToken),
+    }
+}
+
+fn parse_header(req: &Request<'_>, header: &str, flavor: Flavor) -> Result<Authorization, SigV4Error> {
     let (scheme, rest) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     if scheme == ALGORITHM {
@@ -258,6 +385,34 @@ pub fn parse(req: &Request<'_>) -> Result<Authorization, SigV4Error> {
         let message = missing_message(parameters, date.is_none(), header);
         return Err(SigV4Error::MissingParameters(message));
     };
+    let [access_key_id, scope_date, region, service] = split_credential(credential)?;
+    let request_time = request_time.ok_or_else(|| SigV4Error::MalformedDate(echo(date)))?;
+    let signed_headers = signed_headers.split(';').map(|h| h.trim().to_ascii_lowercase());
+    let payload = match flavor {
+        Flavor::Standard => PayloadMode::Hash(Sha256::digest(req.body).into()),
+        Flavor::S3 => {
+            let claim = single_header(req, "X-Amz-Content-Sha256")?.ok_or(SigV4Error::MissingContentSha256)?;
+            PayloadMode::parse(claim.trim()).ok_or(SigV4Error::InvalidContentSha256)?
+        }
+    };
+    Ok(Authorization {
+        access_key_id,
+        scope_date,
+        region,
+        service,
+        signed_headers: signed_headers.collect(),
+        signature: signature.to_owned(),
+        request_time,
+        security_token: single_header(req, "X-Amz-Security-Token")?.map(|t| t.trim().to_owned()),
+        flavor,
+        payload,
+        presigned_expires: None,
+    })
+}
+
+/// The access key id, date, region and service of a credential ending in
+/// the terminator.
+fn split_credential(credential: &str) -> Result<[String; 4], SigV4Error> {
     let elements: Vec<&str> = credential.split('/').collect();
     let [access_key_id, scope_date, region, service, terminator] = elements.as_slice() else {
         return Err(SigV4Error::MalformedCredential(echo(credential)));
@@ -265,22 +420,18 @@ pub fn parse(req: &Request<'_>) -> Result<Authorization, SigV4Error> {
     if *terminator != TERMINATOR {
         return Err(SigV4Error::InvalidTerminator(echo(terminator)));
     }
-    let request_time = request_time.ok_or_else(|| SigV4Error::MalformedDate(echo(date)))?;
-    let signed_headers = signed_headers.split(';').map(|h| h.trim().to_ascii_lowercase());
-    Ok(Authorization {
-        access_key_id: (*access_key_id).to_owned(),
-        scope_date: (*scope_date).to_owned(),
-        region: (*region).to_owned(),
-        service: (*service).to_owned(),
-        signed_headers: signed_headers.collect(),
-        signature: signature.to_owned(),
-        request_time,
-        security_token: single_header(req, "X-Amz-Security-Token")?.map(|t| t.trim().to_owned()),
-    })
+    Ok([access_key_id, scope_date, region, service].map(|e| (*e).to_owned()))
 }
 
 /// Checks `auth` (parsed from `req`) against the secret key of its access
-/// key id, the clock `now` (epoch seconds) and the scope this service accepts.
+/// key id, the clock `now` (epoch seconds) and the scope and flavour this
+/// service accepts. The header form must be within 15 minutes of the clock;
+/// a presigned URL must not be more than 15 minutes ahead of it and is
+/// valid until its request time plus `X-Amz-Expires`.
+///
+/// For [`Flavor::S3`] this does not read the body: the signature covers
+/// `auth.payload`, and the body must be checked against it (a hash, or the
+/// aws-chunked signatures) before it is used (`core::s3::body`).
 pub fn verify(
     req: &Request<'_>,
     auth: &Authorization,
@@ -292,7 +443,9 @@ pub fn verify(
     if !signed("host") {
         return Err(SigV4Error::HostNotSigned);
     }
-    if auth.security_token.is_some() && !signed("x-amz-security-token") {
+    // A presigned URL's token is a query parameter, signed with the query.
+    let token_in_header = auth.security_token.is_some() && auth.presigned_expires.is_none();
+    if token_in_header && !signed("x-amz-security-token") {
         return Err(SigV4Error::SecurityTokenNotSigned);
     }
     let amz_date = time::format_amz_date(auth.request_time);
@@ -307,11 +460,20 @@ pub fn verify(
         return Err(SigV4Error::WrongService(expected.service.to_owned()));
     }
     let request_time = auth.request_time;
-    if request_time < now.saturating_sub(MAX_SKEW_SECONDS) {
-        return Err(SigV4Error::Expired { request_time, now });
+    match auth.presigned_expires {
+        None if request_time < now.saturating_sub(MAX_SKEW_SECONDS) => {
+            return Err(SigV4Error::Expired { request_time, now });
+        }
+        Some(expires) if now > request_time.saturating_add(expires) => {
+            return Err(SigV4Error::PresignedExpired { request_time, expires, now });
+        }
+        _ => {}
     }
     if request_time > now.saturating_add(MAX_SKEW_SECONDS) {
         return Err(SigV4Error::NotYetCurrent { request_time, now });
+    }
+    if auth.flavor != expected.flavor {
+        return Err(SigV4Error::SignatureMismatch);
     }
     let computed = signature(req, auth, secret_access_key);
     let equal = computed.as_bytes().ct_eq(auth.signature.as_bytes());
@@ -321,24 +483,31 @@ pub fn verify(
     Ok(())
 }
 
-/// The hex signature of `req` under the scope, time and signed headers of
-/// `auth` and the secret key (empty only if HMAC could not be keyed, which
-/// does not happen).
+/// The hex signature of `req` under the flavour, form, payload claim,
+/// scope, time and signed headers of `auth` and the secret key.
 pub fn signature(req: &Request<'_>, auth: &Authorization, secret_access_key: &str) -> String {
-    let sts = string_to_sign(auth, &canonical_request(req, &auth.signed_headers));
-    let secret = format!("AWS4{secret_access_key}");
-    let mut key = hmac_sha256(secret.as_bytes(), auth.scope_date.as_bytes());
-    let chain = [auth.region.as_str(), &auth.service, TERMINATOR, &sts];
-    for data in chain {
-        key = key.and_then(|k| hmac_sha256(&k, data.as_bytes()));
-    }
-    key.map(hex::encode).unwrap_or_default()
+    let sts = string_to_sign(auth, &canonical_request_for(req, auth));
+    let key = signing_key(secret_access_key, &auth.scope_date, &auth.region, &auth.service);
+    hex::encode(hmac_sha256(&key, sts.as_bytes()))
 }
 
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Result<[u8; 32], hmac::digest::InvalidLength> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key)?;
+/// The SigV4 signing key of a secret for a scope: HMAC-SHA256 chained over
+/// `AWS4<secret>`, the `YYYYMMDD` date, the region, the service and
+/// `aws4_request`. Secret: never log it.
+pub fn signing_key(secret_access_key: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
+    let secret = format!("AWS4{secret_access_key}");
+    let mut key = hmac_sha256(secret.as_bytes(), date.as_bytes());
+    for data in [region, service, TERMINATOR] {
+        key = hmac_sha256(&key, data.as_bytes());
+    }
+    key
+}
+
+/// HMAC-SHA256 of `data` under `key`.
+pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(data);
-    Ok(mac.finalize().into_bytes().into())
+    mac.finalize().into_bytes().into()
 }
 
 /// The string to sign: algorithm, request time, credential scope and the hex
@@ -348,92 +517,6 @@ pub fn string_to_sign(auth: &Authorization, canonical_request: &str) -> String {
     let date = time::format_amz_date(auth.request_time);
     let scope = auth.credential_scope();
     format!("{ALGORITHM}\n{date}\n{scope}\n{hash}")
-}
-
-/// The canonical request of `req` over `signed_headers` (any case; sorted
-/// and deduplicated here): method, canonical URI, canonical query, canonical
-/// headers, signed header list and hex SHA-256 of the body.
-pub fn canonical_request(req: &Request<'_>, signed_headers: &[String]) -> String {
-    let mut values: BTreeMap<String, Vec<String>> =
-        signed_headers.iter().map(|h| (h.to_ascii_lowercase(), Vec::new())).collect();
-    for (name, value) in req.headers {
-        if let Some(list) = values.get_mut(&name.to_ascii_lowercase()) {
-            list.push(trim_all(value));
-        }
-    }
-    let (path, query) = (canonical_uri(req.path), canonical_query(req.query));
-    let mut out = format!("{}\n{path}\n{query}\n", req.method);
-    for (name, list) in &values {
-        let _ = writeln!(out, "{name}:{}", list.join(","));
-    }
-    let names: Vec<&str> = values.keys().map(String::as_str).collect();
-    let payload_hash = hex::encode(Sha256::digest(req.body));
-    let _ = write!(out, "\n{}\n{payload_hash}", names.join(";"));
-    out
-}
-
-/// Trims spaces and tabs at both ends and collapses inner runs of spaces.
-fn trim_all(value: &str) -> String {
-    let trimmed = value.trim_matches([' ', '\t']);
-    let words: Vec<&str> = trimmed.split(' ').filter(|w| !w.is_empty()).collect();
-    words.join(" ")
-}
-
-/// Removes empty, `.` and `..` segments from the raw path, then encodes each
-/// segment again (the path on the wire is already encoded once). A trailing
-/// slash is kept.
-fn canonical_uri(path: &str) -> String {
-    let mut segments: Vec<String> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => segments.truncate(segments.len().saturating_sub(1)),
-            s => segments.push(encode(s.as_bytes())),
-        }
-    }
-    let slash = if !segments.is_empty() && path.ends_with('/') { "/" } else { "" };
-    format!("/{}{slash}", segments.join("/"))
-}
-
-/// Decodes and re-encodes every `name=value` pair, then sorts by name and value.
-fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| p.split_once('=').unwrap_or((p, "")))
-        .map(|(n, v)| (encode(&percent_decode(n)), encode(&percent_decode(v))))
-        .collect();
-    pairs.sort_unstable();
-    let pairs: Vec<String> = pairs.into_iter().map(|(n, v)| format!("{n}={v}")).collect();
-    pairs.join("&")
-}
-
-/// Percent-decodes `%XX`; a `%` not followed by two hex digits stays as is,
-/// and `+` stays a plus.
-fn percent_decode(value: &str) -> Vec<u8> {
-    let (bytes, mut out, mut i) = (value.as_bytes(), Vec::new(), 0);
-    while let Some(&b) = bytes.get(i) {
-        let mut decoded = [b];
-        let digits = bytes.get(i + 1..i + 3).filter(|_| b == b'%');
-        let ok = digits.is_some_and(|d| hex::decode_to_slice(d, &mut decoded).is_ok());
-        let [byte] = if ok { decoded } else { [b] };
-        out.push(byte);
-        i += if ok { 3 } else { 1 };
-    }
-    out
-}
-
-/// `bytes` with every byte but `A-Za-z0-9-_.~` as uppercase `%XX`.
-fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -449,7 +532,8 @@ mod tests {
     const DATE: (&str, &str) = ("X-Amz-Date", "20150830T123600Z");
     const TOKEN: (&str, &str) = ("X-Amz-Security-Token", "token");
     const SIGNED: &str = "host;x-amz-date";
-    const EXPECTED: Expected<'_> = Expected { region: "us-east-1", service: "cognito-identity" };
+    const EXPECTED: Expected<'_> =
+        Expected { region: "us-east-1", service: "cognito-identity", flavor: Flavor::Standard };
 
     fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|&(n, v)| (n.into(), v.into())).collect()
@@ -540,7 +624,7 @@ mod tests {
         assert_eq!(canonical_uri("/a%20b/./c/../d//"), "/a%2520b/d/");
         assert_eq!(canonical_uri(""), "/");
         let query = "b=2&a=%7e+x&a=&c&%zz=%E1%88%B4&";
-        assert_eq!(canonical_query(query), "%25zz=%E1%88%B4&a=&a=~%2Bx&b=2&c=");
+        assert_eq!(canonical_query(query, None), "%25zz=%E1%88%B4&a=&a=~%2Bx&b=2&c=");
         assert_eq!(trim_all(" \t a   b\t c  "), "a b\t c");
         assert_eq!(echo(&"é".repeat(1000)).chars().count(), ECHO_LIMIT + 3);
     }

@@ -118,6 +118,22 @@ pub mod keys {
     pub fn member(pool_id: &str, identity_id: &str) -> String {
         format!("member/{pool_id}/{identity_id}")
     }
+
+    /// `role/<hex SHA-256 of the role ARN>`: a role's inline policies (an
+    /// ARN may be longer than a KV key, so it is hashed; the value holds it).
+    pub fn role_policies(role_arn: &str) -> String {
+        use sha2::Digest;
+        format!("role/{}", hex::encode(sha2::Sha256::digest(role_arn.as_bytes())))
+    }
+
+    /// Prefix of the SigV4 gateway's routes.
+    pub const API_ROUTE_PREFIX: &str = "api-route/";
+
+    /// `api-route/<name>`: a route of the SigV4 gateway; the metadata holds
+    /// its upstream, so one `list()` serves a ListApiRoutes page.
+    pub fn api_route(name: &str) -> String {
+        format!("{API_ROUTE_PREFIX}{name}")
+    }
 }
 
 #[cfg(test)]

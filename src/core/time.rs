@@ -82,6 +82,13 @@ pub fn format_amz_date(epoch: u64) -> String {
     format!("{y:04}{mo:02}{d:02}T{h:02}{mi:02}{s:02}Z")
 }
 
+/// Formats an epoch second as ISO 8601 in UTC, `YYYY-MM-DDTHH:MM:SSZ`
+/// (IAM's `aws:CurrentTime`).
+pub fn format_iso8601(epoch: u64) -> String {
+    let (y, mo, d, h, mi, s, _) = fields(epoch);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
 /// Formats an epoch second as an RFC 7231 IMF-fixdate,
 /// e.g. `Sun, 30 Aug 2015 12:36:00 GMT`.
 pub fn format_http_date(epoch: u64) -> String {

@@ -27,6 +27,10 @@ pub enum Pattern {
     NoSpace,
     /// `(un)?authenticated`: keys of the roles map.
     RoleType,
+    /// `[\w+=,.@-]+`: IAM policy names.
+    PolicyName,
+    /// `[\w-]+`: names of API routes.
+    RouteName,
 }
 
 fn word(c: char) -> bool {
@@ -50,6 +54,8 @@ impl Pattern {
             Self::ClientId => r"[\w_]+",
             Self::NoSpace => r"[\S]+",
             Self::RoleType => r"(un)?authenticated",
+            Self::PolicyName => r"[\w+=,.@-]+",
+            Self::RouteName => r"[\w-]+",
         }
     }
 
@@ -73,6 +79,8 @@ impl Pattern {
             Self::ClientId => all_of(s, word),
             Self::NoSpace => all_of(s, |c| !c.is_whitespace()),
             Self::RoleType => s == "authenticated" || s == "unauthenticated",
+            Self::PolicyName => all_of(s, |c| word(c) || matches!(c, '+' | '=' | ',' | '.' | '@' | '-')),
+            Self::RouteName => all_of(s, |c| word(c) || c == '-'),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! for signing, `Date.now()` and `crypto.getRandomValues()`.
 
 mod authority;
+mod gateway;
 mod http;
 mod kv;
 mod platform;
@@ -60,15 +61,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     };
     let (config, secrets) = &*settings;
-    let static_asset = matches!(req.method(), worker::Method::Get | worker::Method::Head)
-        && !crate::core::service::whoami::serves_get(&req.path());
+    let path = req.path();
+    let preflight = req.method() == worker::Method::Options;
+    let door = gateway_path(&path).filter(|_| !preflight);
+    let static_asset = door.is_none()
+        && matches!(req.method(), worker::Method::Get | worker::Method::Head)
+        && !crate::core::service::whoami::serves_get(&path);
     if static_asset {
         return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
     }
-    let request = match read_request(&mut req).await {
-        Ok(r) => r,
-        Err(too_large) => return to_response(too_large),
-    };
     let store = kv::KvStore::new(env.kv(KV_BINDING)?);
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
@@ -85,6 +86,21 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         clock: &platform::JsClock,
         random: &platform::JsRandom,
     };
+    if door.is_some() {
+        let secure = req.url().is_ok_and(|u| u.scheme() == "https");
+        let answer = match gateway::read(&mut req).await {
+            Ok(request) => match service.gateway(&request, secure).await {
+                Ok(forward) => gateway::send(&env, request, forward).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        };
+        return answer.or_else(|e| gateway_refusal(&e, &service.request_id()));
+    }
+    let request = match read_request(&mut req).await {
+        Ok(r) => r,
+        Err(too_large) => return to_response(too_large),
+    };
     let (response, log) = service.handle(&request).await;
     if let Some(error) = log.error {
         let op = log.operation.unwrap_or("-");
@@ -98,6 +114,20 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         }
     }
     to_response(response)
+}
+
+fn gateway_path(path: &str) -> Option<crate::core::gateway::RoutePath<'_>> {
+    crate::core::gateway::route_path(path)
+}
+
+/// A refusal of the gateway, logged by its type (and detail, never a token).
+fn gateway_refusal(e: &crate::core::gateway::GatewayError, request_id: &str) -> Result<Response> {
+    match &e.detail {
+        Some(detail) if e.status >= 500 => worker::console_error!("gateway: {}: {detail}", e.error_type),
+        Some(detail) => worker::console_log!("gateway: {}: {detail}", e.error_type),
+        None => worker::console_log!("gateway: {}", e.error_type),
+    }
+    to_response(e.response().finish(request_id, platform::now()))
 }
 
 /// Reads the request, refusing bodies over 1 MiB before buffering them.

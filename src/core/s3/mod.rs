@@ -2,3 +2,8 @@
 //! request is and what it needs (action, resource, condition keys), S3's
 //! XML bodies and errors, the checked request body (aws-chunked framing,
 //! checksums). Sans-IO: the Worker moves the bytes.
+
+pub mod error;
+pub mod headers;
+pub mod request;
+pub mod xml;

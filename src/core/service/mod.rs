@@ -3,14 +3,19 @@
 //! protocol), authenticates admin operations, and dispatches to the
 //! operations in this module's children.
 
+mod gateway;
 mod identities;
 pub mod insecure;
+mod policies;
 mod pools;
 mod public;
+mod routes;
 mod signin;
 #[cfg(test)]
 mod tests;
 pub mod whoami;
+
+pub use gateway::Forward;
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -29,6 +34,9 @@ use super::token;
 
 /// The SigV4 service name of the Cognito Identity API.
 pub const SERVICE_NAME: &str = "cognito-identity";
+/// The name whose routing tag names the settings authority (no pool id
+/// has this form).
+const SETTINGS_AUTHORITY: &str = "cognate:settings";
 
 /// Everything a request may use.
 pub struct Service<'a, S, A, K, H, V> {
@@ -71,6 +79,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub async fn handle(&self, request: &HttpRequest) -> (HttpResponse, LogLine) {
         let mut log = LogLine { operation: None, error: None, detail: None };
         let response = match (request.method.as_str(), request.path.as_str()) {
+            ("OPTIONS", path) if path.starts_with(crate::core::gateway::API_PREFIX) => {
+                HttpResponse::gateway_preflight(request.header("access-control-request-headers"))
+            }
             ("OPTIONS", _) => HttpResponse::preflight(),
             ("GET", "/.well-known/openid-configuration") => {
                 HttpResponse::document(&token::discovery(&self.config.issuer), 3600)
@@ -95,7 +106,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         (response.finish(&self.request_id(), self.clock.now()), log)
     }
 
-    fn request_id(&self) -> String {
+    /// A new request id (a random uuid) for `x-amzn-RequestId`.
+    pub fn request_id(&self) -> String {
         let mut bytes = [0u8; 16];
         self.random.fill(&mut bytes);
         uuid::Builder::from_random_bytes(bytes).into_uuid().hyphenated().to_string()
@@ -130,6 +142,14 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Operation::GetPrincipalTagAttributeMap => self.get_principal_tags(input(body)?).await,
             Operation::GetCredentialsForIdentity => self.get_credentials(input(body)?).await,
             Operation::GetOpenIdToken => self.get_open_id_token(input(body)?).await,
+            Operation::PutRolePolicy => self.put_role_policy(input(body)?).await,
+            Operation::GetRolePolicy => self.get_role_policy(input(body)?).await,
+            Operation::ListRolePolicies => self.list_role_policies(input(body)?).await,
+            Operation::DeleteRolePolicy => self.delete_role_policy(input(body)?).await,
+            Operation::PutApiRoute => self.put_api_route(input(body)?).await,
+            Operation::GetApiRoute => self.get_api_route(input(body)?).await,
+            Operation::ListApiRoutes => self.list_api_routes(input(body)?).await,
+            Operation::DeleteApiRoute => self.delete_api_route(input(body)?).await,
         }
     }
 
@@ -159,6 +179,12 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
 
     fn pool_route(&self, pool_id: &str) -> RouteTag {
         RouteTag::of_pool(&self.secrets.route_key, pool_id)
+    }
+
+    /// The authority of the settings that are no pool's: roles' policies
+    /// and the gateway's routes.
+    fn settings_route(&self) -> RouteTag {
+        RouteTag::of_pool(&self.secrets.route_key, SETTINGS_AUTHORITY)
     }
 
     /// The pool `pool_id`, or Cognito's not-found error.

@@ -1,0 +1,95 @@
+//! The SigV4 gateway at the edge: reads a `/api/<name>/…` request (its body
+//! whole, up to the gateway's limit, because the signature covers it), asks
+//! the core whether to pass it, and sends it upstream — over `fetch()`
+//! without following redirects, or to a service binding — with a bounded
+//! wait. The upstream's answer streams back as it comes.
+
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+
+use crate::core::gateway::{GatewayError, Upstream, MAX_BODY_BYTES};
+use crate::core::protocol::HttpRequest;
+
+/// How long an upstream may take to start answering.
+const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Reads `req` for the gateway: `Err` when the body is over the limit.
+pub(crate) async fn read(req: &mut Request) -> Result<HttpRequest, GatewayError> {
+    let too_large = || GatewayError::new(413, "RequestEntityTooLargeException", "Request Too Long");
+    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Err(too_large());
+    }
+    let url = req.url().map_err(|_| GatewayError::new(400, "BadRequestException", "Invalid request"))?;
+    let headers: Vec<(String, String)> = req.headers().entries().collect();
+    let body = match req.method() {
+        Method::Get | Method::Head | Method::Options => Vec::new(),
+        _ => req.bytes().await.unwrap_or_default(),
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(too_large());
+    }
+    Ok(HttpRequest {
+        method: req.method().to_string(),
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or_default().to_owned(),
+        headers,
+        body,
+    })
+}
+
+/// Sends an allowed request upstream and relays the answer.
+pub(crate) async fn send(
+    env: &Env,
+    request: HttpRequest,
+    forward: crate::core::service::Forward,
+) -> Result<Response, GatewayError> {
+    let bad_gateway = |e: worker::Error| {
+        GatewayError::new(502, "BadGatewayException", "Bad Gateway").with_detail(format!("upstream failed: {e}"))
+    };
+    let headers = Headers::new();
+    for (name, value) in &forward.headers {
+        // A header the platform will not take is dropped, not fatal.
+        let _ = headers.append(name, value);
+    }
+    let method = Method::from(request.method.clone());
+    let mut init = RequestInit::new();
+    init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    if !request.body.is_empty() {
+        init.with_body(Some(js_sys::Uint8Array::from(request.body.as_slice()).into()));
+    }
+    let outbound = Request::new_with_init(&forward.url, &init).map_err(bad_gateway)?;
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let sent = async {
+        match &forward.upstream {
+            Upstream::Url(_) => Fetch::Request(outbound).send_with_signal(&signal).await,
+            Upstream::Service(binding) => env.service(binding)?.fetch_request(outbound).await,
+        }
+    };
+    let timer = Delay::from(UPSTREAM_TIMEOUT);
+    let outcome = select(Box::pin(sent), Box::pin(timer)).await;
+    match outcome {
+        Either::Left((Ok(response), _)) => Ok(relay(response)),
+        Either::Left((Err(e), _)) => Err(bad_gateway(e)),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Err(GatewayError::new(504, "IntegrationTimeoutException", "Endpoint request timed out"))
+        }
+    }
+}
+
+/// The upstream's answer with CORS for browsers on any origin.
+fn relay(response: Response) -> Response {
+    let status = response.status_code();
+    let headers = Headers::new();
+    for (name, value) in response.headers().entries() {
+        let _ = headers.append(&name, &value);
+    }
+    let _ = headers.set("access-control-allow-origin", "*");
+    let _ = headers.set("access-control-expose-headers", "*");
+    let (_, body) = response.into_parts();
+    Response::builder().with_status(status).with_headers(headers).body(body)
+}
