@@ -32,6 +32,9 @@ bash scripts/build-browser.sh
 echo "==> a Vite app with the package builds and type-checks"
 npm run --silent test:vite
 
+echo "==> cognate-admin's command line"
+npm run --silent test:admin
+
 echo "==> building the Worker"
 bash scripts/build-worker.sh
 echo "==> end-to-end tests (workerd, AWS SDK, AWS CLI, jose, Chromium)"

@@ -30,3 +30,27 @@ export async function signRequest(url, credentials, region = 'us-east-1') {
   });
   return { url: url.href, headers: signed.headers };
 }
+
+/** `text` percent-encoded as S3 encodes a key's segments (RFC 3986: only A–Z a–z 0–9 - . _ ~ stay). */
+export function encodeS3(text) {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/**
+ * Signs an S3 request (service "s3", path-style, the payload unsigned) for
+ * `fetch`: `path` is already encoded once (see `encodeS3`), `query` a plain
+ * object. Resolves to {url, headers}.
+ */
+export async function signS3Request({ method = 'GET', origin, path, query = {}, headers = {}, credentials, region = 'us-east-1' }) {
+  const url = new URL(origin);
+  const signer = new SignatureV4({ service: 's3', region, credentials, sha256: Sha256, uriEscapePath: false });
+  const signed = await signer.sign({
+    method, protocol: url.protocol, hostname: url.hostname, port: url.port ? Number(url.port) : undefined,
+    path, query, headers: { ...headers, host: url.host, 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+  });
+  const search = Object.keys(query).sort()
+    .map((k) => `${encodeS3(k)}=${encodeS3(query[k])}`).join('&');
+  const out = { ...signed.headers };
+  delete out.host;
+  return { url: `${url.origin}${path}${search ? `?${search}` : ''}`, headers: out };
+}

@@ -41,5 +41,14 @@ export async function signedCall(endpoint, credentials, operation, input, { regi
   }, { signingDate });
   const response = await fetch(new URL('/', url), { method: 'POST', headers: request.headers, body: request.body });
   const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
+  return { status: response.status, body: text ? parseBody(text, response.status) : null, headers: response.headers };
+}
+
+/** The answer's JSON; an answer that is not JSON (a proxy's error page) as {__type, message}. */
+function parseBody(text, status) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { __type: `HTTP ${status}`, message: text.slice(0, 1000) };
+  }
 }

@@ -1,12 +1,14 @@
 // The browser package and the demo in headless Chromium (Debian's
 // /usr/bin/chromium through playwright-core) against the Worker in workerd:
 // guest access, the signed /whoami call, a reload that keeps the identity,
-// starting over as a new guest, and the package's promises (no request or
+// starting over as a new guest, the package's promises (no request or
 // storage on import, one request shared by concurrent callers, storage
-// namespaced by pool). Screenshots go to test-results/.
+// namespaced by pool), and "My files" in the identity's own S3 folder as a
+// guest and after signing in. Screenshots go to test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { seedDevPool, DEV_POOL_ID } from '../../scripts/seed-dev-pool.mjs';
 import { startDevIdp } from '../../scripts/dev-idp.mjs';
@@ -196,5 +198,68 @@ test('several tabs opening at once share one guest identity', async () => {
   }, DEV_POOL_ID)));
   assert.equal(new Set(ids).size, 1, ids.join(', '));
   assert.equal(getIds.length, 1, 'one GetId for four tabs');
+  await context.close();
+});
+
+/** Signs in at the development provider as `user` (the page is on the demo, signed out). */
+async function signInAs(p, user) {
+  await p.click('#signin');
+  await p.waitForURL(/127\.0\.0\.1:8788/);
+  await p.fill('input[name=login]', user);
+  await p.fill('input[name=password]', 'any');
+  await p.click('button[type=submit]');
+  await p.waitForURL((url) => url.origin === endpoint || /interaction/.test(url.pathname));
+  if (!p.url().startsWith(endpoint)) await p.click('button[type=submit]');
+  await p.waitForURL((url) => url.origin === endpoint);
+}
+
+/** Clicks the Download button of the file `name` and resolves to the bytes the browser saved. */
+async function download(p, name) {
+  const item = p.locator('#files li', { hasText: name });
+  const [saved] = await Promise.all([p.waitForEvent('download'), item.locator('button.download').click()]);
+  assert.equal(saved.suggestedFilename(), name);
+  return readFileSync(await saved.path());
+}
+
+test('My files: a guest uploads, lists, downloads and deletes in its own folder; after signing in it sees the same files', async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const p = await context.newPage();
+  const status = (s) => p.waitForFunction((want) => document.getElementById('status').textContent === want
+    && document.getElementById('identity').textContent.startsWith('us-east-1:'), s);
+  await p.goto(`${endpoint}/`);
+  await status('Guest');
+  const id = await p.textContent('#identity');
+  await p.waitForFunction((want) => document.getElementById('folder').textContent === want, `user-data/${id}/`);
+  await p.waitForFunction(() => /No files yet/.test(document.getElementById('files-status').textContent));
+
+  const note = Buffer.from('hello from the guest ✓\n');
+  await p.setInputFiles('#file', { name: 'note (1).txt', mimeType: 'text/plain', buffer: note });
+  await p.click('#upload');
+  const noteItem = p.locator('#files li', { hasText: 'note (1).txt' });
+  await noteItem.waitFor();
+  assert.equal(await noteItem.getAttribute('data-key'), `${id}/note (1).txt`);
+  assert.ok((await download(p, 'note (1).txt')).equals(note), 'the download has the uploaded bytes');
+
+  const photo = randomBytes(200_000);
+  await p.setInputFiles('#file', { name: 'photo.bin', mimeType: 'application/octet-stream', buffer: photo });
+  await p.click('#upload');
+  await p.locator('#files li', { hasText: 'photo.bin' }).waitFor();
+  assert.equal(await p.locator('#files li').count(), 2);
+  await p.screenshot({ path: `${shots}/files-guest.png`, fullPage: true });
+
+  await noteItem.locator('button.delete').click();
+  await noteItem.waitFor({ state: 'detached' });
+  assert.equal(await p.locator('#files li').count(), 1);
+
+  await signInAs(p, `files-${randomBytes(4).toString('hex')}`);
+  await status('Signed in');
+  assert.equal(await p.textContent('#identity'), id, 'the guest keeps its id, and so its folder');
+  await p.locator('#files li', { hasText: 'photo.bin' }).waitFor();
+  assert.equal(await p.locator('#files li').count(), 1);
+  assert.ok((await download(p, 'photo.bin')).equals(photo), 'the signed-in user downloads what the guest uploaded');
+  await p.screenshot({ path: `${shots}/files-signed-in.png`, fullPage: true });
+
+  await p.locator('#files li', { hasText: 'photo.bin' }).locator('button.delete').click();
+  await p.waitForFunction(() => /No files yet/.test(document.getElementById('files-status').textContent));
   await context.close();
 });
