@@ -176,7 +176,7 @@ pub(crate) async fn serve(mut req: Request, cx: &S3Context<'_>, grant: S3Grant) 
                 let existing = bucket.head(key.clone()).await.map_err(r2_failed)?;
                 p.conditions.check_write(&key, existing.as_ref().map(|o| o.etag()).as_deref())?;
             }
-            let (data, outcome) = checked_body(&mut req, &grant.authenticated)?;
+            let (data, outcome) = checked_body(&mut req, &grant.authenticated).await?;
             let put = bucket.put(key.clone(), data);
             let put = put.http_metadata(http_metadata(&p.metadata)).custom_metadata(custom_metadata(&p.metadata));
             let stored = put.execute().await;
@@ -234,7 +234,7 @@ pub(crate) async fn serve(mut req: Request, cx: &S3Context<'_>, grant: S3Grant) 
         S3Operation::UploadPart { upload_id, part_number } => {
             let bucket = cx.bucket(&bucket_name)?;
             let upload = bucket.resume_multipart_upload(key.clone(), upload_id.clone()).map_err(r2_failed)?;
-            let (data, outcome) = checked_body(&mut req, &grant.authenticated)?;
+            let (data, outcome) = checked_body(&mut req, &grant.authenticated).await?;
             let uploaded = upload.upload_part(*part_number, data).await;
             let digests = body_outcome(
                 &outcome,
@@ -262,6 +262,7 @@ pub(crate) async fn serve(mut req: Request, cx: &S3Context<'_>, grant: S3Grant) 
             }
             let body = small_body(&mut req, &grant.authenticated).await?;
             let parts = xml::parse_complete_multipart_upload(&body)?;
+            check_part_sizes(cx, upload_id, &parts).await?;
             let upload = bucket.resume_multipart_upload(key.clone(), upload_id.clone()).map_err(r2_failed)?;
             let parts: Vec<worker::UploadedPart> = parts
                 .into_iter()
@@ -331,6 +332,26 @@ fn part_record_prefix(upload_id: &str) -> String {
 
 fn part_record_key(upload_id: &str, part_number: u16) -> String {
     format!("{}{part_number:05}", part_record_prefix(upload_id))
+}
+
+/// S3's minimum part size (every part but the last), checked against the
+/// sizes recorded as the parts came in (a part not recorded is not judged).
+const MIN_PART_BYTES: u64 = 5 << 20;
+
+async fn check_part_sizes(cx: &S3Context<'_>, upload_id: &str, parts: &[xml::CompletedPart]) -> Result<(), S3Error> {
+    let Some((_, all_but_last)) = parts.split_last() else { return Ok(()) };
+    let Ok(page) = cx.store.list(&part_record_prefix(upload_id), None, 1000).await else { return Ok(()) };
+    for part in all_but_last {
+        let key = part_record_key(upload_id, part.part_number);
+        let size = page.keys.iter().find(|k| k.name == key).and_then(|k| {
+            let meta: serde_json::Value = serde_json::from_str(k.metadata.as_deref()?).ok()?;
+            meta["s"].as_u64()
+        });
+        if let Some(size) = size.filter(|s| *s < MIN_PART_BYTES) {
+            return Err(S3Error::entity_too_small(size, MIN_PART_BYTES));
+        }
+    }
+    Ok(())
 }
 
 async fn forget_parts(cx: &S3Context<'_>, upload_id: &str) {
@@ -505,6 +526,23 @@ fn stored_metadata(object: &worker::Object) -> ObjectMetadata {
 
 type Outcome = Rc<RefCell<Option<Result<BodyDigests, BodyError>>>>;
 
+/// An upload body on its way to R2: the client's bytes, their checker, the
+/// decoded bytes held back, and where the check's outcome lands.
+struct Pump {
+    input: futures_util::stream::LocalBoxStream<'static, worker::Result<Vec<u8>>>,
+    checker: Option<BodyChecker>,
+    held: Vec<u8>,
+    outcome: Outcome,
+}
+
+impl Pump {
+    fn refuse(&mut self, e: BodyError) -> worker::Error {
+        let error = worker::Error::RustError(format!("body refused: {}", e.code()));
+        *self.outcome.borrow_mut() = Some(Err(e));
+        error
+    }
+}
+
 fn chunk_signing(auth: &Authenticated) -> Option<ChunkSigning> {
     let a = &auth.authorization;
     let seed = a.seed_signature()?;
@@ -518,7 +556,7 @@ fn body_error(e: &BodyError) -> S3Error {
 
 /// The request body as a checked stream of its decoded bytes, with the
 /// slot where its check's outcome lands when the stream ends.
-fn checked_body(req: &mut Request, auth: &Authenticated) -> Result<(Data, Outcome), S3Error> {
+async fn checked_body(req: &mut Request, auth: &Authenticated) -> Result<(Data, Outcome), S3Error> {
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let signing = chunk_signing(auth);
     let head = BodyHead { payload: auth.authorization.payload, headers: &headers, signing: signing.as_ref() };
@@ -536,32 +574,60 @@ fn checked_body(req: &mut Request, auth: &Authenticated) -> Result<(Data, Outcom
         return Err(S3Error::entity_too_large(length, MAX_PUT_BYTES));
     }
     let outcome: Outcome = Rc::new(RefCell::new(None));
-    let checker = Rc::new(RefCell::new(Some(checker)));
-    let (fed, done) = (checker.clone(), outcome.clone());
-    let fail = |e: &BodyError| worker::Error::RustError(format!("body refused: {}", e.code()));
+    if length == 0 {
+        // Nothing to hold back: check the (empty) body before writing.
+        let raw = req.bytes().await.unwrap_or_default();
+        let mut checker = checker;
+        let mut decoded = Vec::new();
+        let checked = checker.feed(&raw, &mut decoded).and_then(|()| checker.finish());
+        let digests = checked.map_err(|e| body_error(&e))?;
+        if !decoded.is_empty() {
+            return Err(S3Error::incomplete_body());
+        }
+        *outcome.borrow_mut() = Some(Ok(digests));
+        return Ok((Data::Bytes(Vec::new()), outcome));
+    }
     let input = match req.stream() {
         Ok(s) => s.boxed_local(),
         Err(_) => stream::empty().boxed_local(),
     };
-    let decoded = input.map(move |chunk| {
-        let chunk = chunk?;
-        let mut out = Vec::with_capacity(chunk.len());
-        let mut slot = fed.borrow_mut();
-        let checker = slot.as_mut().ok_or_else(|| worker::Error::RustError("body after its end".into()))?;
-        checker.feed(&chunk, &mut out).map_err(|e| fail(&e))?;
-        Ok(out)
-    });
-    let end = stream::once(async move {
-        let finished = checker.borrow_mut().take().map(BodyChecker::finish);
-        let result = finished.unwrap_or(Err(BodyError::IncompleteBody));
-        let failed = result.as_ref().err().map(fail);
-        *done.borrow_mut() = Some(result);
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(Vec::new()),
+    // The last decoded bytes are held back until the whole body has passed
+    // its checks: R2 completes a write once it has all the bytes, so a
+    // refusal must come before the last of them.
+    let pump = Pump { input, checker: Some(checker), held: Vec::new(), outcome: outcome.clone() };
+    let body = stream::unfold(Some(pump), |state| async move {
+        let mut pump = state?;
+        loop {
+            match pump.input.next().await {
+                Some(Ok(chunk)) => {
+                    let mut out = Vec::with_capacity(chunk.len());
+                    let fed = pump.checker.as_mut().map(|c| c.feed(&chunk, &mut out));
+                    if let Some(Err(e)) = fed {
+                        return Some((Err(pump.refuse(e)), None));
+                    }
+                    if out.is_empty() {
+                        continue;
+                    }
+                    let ready = std::mem::replace(&mut pump.held, out);
+                    if !ready.is_empty() {
+                        return Some((Ok(ready), Some(pump)));
+                    }
+                }
+                Some(Err(e)) => return Some((Err(e), None)),
+                None => {
+                    let finished = pump.checker.take()?.finish();
+                    return match finished {
+                        Ok(digests) => {
+                            *pump.outcome.borrow_mut() = Some(Ok(digests));
+                            let last = std::mem::take(&mut pump.held);
+                            (!last.is_empty()).then_some((Ok(last), Some(pump)))
+                        }
+                        Err(e) => Some((Err(pump.refuse(e)), None)),
+                    };
+                }
+            }
         }
     });
-    let body = decoded.chain(end).filter(|c| std::future::ready(!matches!(c, Ok(v) if v.is_empty())));
     Ok((Data::Stream(FixedLengthStream::wrap(body, length)), outcome))
 }
 

@@ -28,7 +28,7 @@ pub struct S3Grant {
     pub request: S3Request,
     /// The verified signature.
     pub authenticated: Authenticated,
-    /// The role's policies (empty for the admin key pair, which may do anything).
+    /// The role's policies.
     policies: Vec<PolicyDocument>,
     /// The condition keys every permission of the request carries.
     request_keys: Vec<(&'static str, Vec<String>)>,
@@ -38,12 +38,10 @@ pub struct S3Grant {
 }
 
 impl S3Grant {
-    /// Whether the signer may have `authorization` (the admin key pair may
-    /// have anything; vended credentials what their role's policies allow).
+    /// Whether the signer may have `authorization`: what its role's policies allow.
     pub fn allows(&self, authorization: &Authorization) -> bool {
-        let claims = match &self.authenticated.principal {
-            Principal::Admin => return true,
-            Principal::Vended(claims) => claims,
+        let Principal::Vended(claims) = &self.authenticated.principal else {
+            return false;
         };
         let facts = RequestFacts { source_ip: self.source_ip.as_deref(), secure: self.secure, now: self.now };
         let mut context = request_context(claims, facts, authorization.action, &authorization.resource);
@@ -91,8 +89,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             let key_id = sigv4::parse_as(&head.as_signed(), sigv4::Flavor::S3).map(|a| a.access_key_id);
             auth_refusal(e, &key_id.unwrap_or_default(), now)
         })?;
+        // The S3 API is for vended credentials only, as the gateway.
         let policies = match &authenticated.principal {
-            Principal::Admin => Vec::new(),
+            Principal::Admin => return Err(S3Error::access_denied()),
             Principal::Vended(claims) => {
                 self.role_policy_documents(&claims.role_arn).await.map_err(|_| S3Error::internal_error())?
             }
