@@ -73,12 +73,20 @@ fn malformed(message: impl Into<String>) -> MalformedPolicy {
     MalformedPolicy(message.into())
 }
 
-/// Policy text quoted in a message: control characters escaped and at most
-/// 64 characters, so that messages stay short and printable.
+/// Policy text quoted in a message: control characters escaped and cut to
+/// about 64 characters, so that messages stay short and printable.
 pub(crate) fn shown(text: &str) -> String {
-    let mut out: String = text.chars().take(64).flat_map(char::escape_debug).collect();
-    if text.chars().nth(64).is_some() {
-        out.push('…');
+    let mut out = String::new();
+    let mut count = 0;
+    for c in text.chars() {
+        if count >= 64 {
+            out.push('…');
+            break;
+        }
+        for e in c.escape_debug() {
+            out.push(e);
+            count += 1;
+        }
     }
     out
 }

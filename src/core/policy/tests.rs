@@ -900,3 +900,60 @@ proptest! {
         prop_assert_eq!(pattern.matches(&candidate, &ctx, false), Some(text == value));
     }
 }
+
+/// The fuzz target's seeds (valid documents) parse, and say what they mean.
+const SEEDS: [&str; 4] = [
+    include_str!("../../../fuzz/corpus/policy_document/seed-cognito-folders"),
+    include_str!("../../../fuzz/corpus/policy_document/seed-five-statements"),
+    include_str!("../../../fuzz/corpus/policy_document/seed-operators"),
+    include_str!("../../../fuzz/corpus/policy_document/seed-legacy"),
+];
+
+#[test]
+fn fuzz_seeds_parse() {
+    let parsed: Vec<PolicyDocument> = SEEDS.iter().map(|s| PolicyDocument::parse(s).unwrap()).collect();
+    let own = format!("arn:aws:s3:::user-data/{ALICE}/a.jpg");
+    let mut r = request("s3:GetObject", &own, &[(SUB, &[ALICE]), ("aws:SecureTransport", &["true"])]);
+    assert_eq!(evaluate([&parsed[0]], &r), Decision::Allow);
+    assert_eq!(evaluate([&parsed[1]], &r), Decision::Allow);
+    r.set("aws:SecureTransport", vec!["false".into()]);
+    assert_eq!(evaluate([&parsed[1]], &r), Decision::ExplicitDeny);
+    let r = request("iam:CreateUser", "*", &[]);
+    assert_eq!(evaluate([&parsed[1]], &r), Decision::ExplicitDeny);
+    assert_eq!(evaluate([&parsed[2]], &r), Decision::ExplicitDeny);
+    assert_eq!(evaluate([&parsed[3]], &request("s3:GetObject", &own, &[(SUB, &[ALICE])])), Decision::ImplicitDeny);
+}
+
+proptest! {
+    /// Edited seeds never panic the parser or the evaluator, and refusals
+    /// stay short and printable.
+    #[test]
+    fn edited_documents_never_panic(
+        seed in 0..SEEDS.len(),
+        edits in proptest::collection::vec((any::<proptest::sample::Index>(), 0..3u8, "[\\[\\]{}\":,*?$'\\\\a-z0-9 \u{0}é]{0,3}"), 1..6),
+    ) {
+        let mut text = SEEDS[seed].to_owned();
+        for (at, kind, insert) in edits {
+            let boundaries: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+            let i = boundaries[at.index(boundaries.len())];
+            let next = boundaries.iter().copied().find(|&j| j > i).unwrap_or(i);
+            match kind {
+                0 => text.replace_range(i..next, ""),
+                1 => text.insert_str(i, &insert),
+                _ => text.replace_range(i..next, &insert),
+            }
+        }
+        match PolicyDocument::parse(&text) {
+            Ok(policy) => {
+                let r = request("s3:GetObject", &format!("arn:aws:s3:::user-data/{ALICE}/x"), &[(SUB, &[ALICE]), (AMR, &["authenticated", "x"])]);
+                let decision = evaluate([&policy], &r);
+                prop_assert_eq!(evaluate([&policy, &policy], &r), decision);
+            }
+            Err(e) => {
+                let message = e.to_string();
+                prop_assert!(!message.chars().any(char::is_control), "{:?}", message);
+                prop_assert!(message.chars().count() < 600);
+            }
+        }
+    }
+}
