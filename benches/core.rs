@@ -2,7 +2,8 @@
 //! call and of vended credentials, sealing and opening credentials, and a
 //! warm GetCredentialsForIdentity / GetId through the whole service over the
 //! in-memory store and authority; and native verification of identity
-//! providers' signatures and whole ID tokens. (In the Worker, signing and
+//! providers' signatures and whole ID tokens; and the IAM policy decision
+//! for vended credentials. (In the Worker, signing and
 //! verification run in WebCrypto; see scripts/bench-e2e.mjs and
 //! scripts/bench-verify.mjs for those numbers.)
 
@@ -15,6 +16,7 @@ use cognate::core::credentials::{self, SessionClaims};
 use cognate::core::login::jwks::KeyCache;
 use cognate::core::login::native::NativeVerifier;
 use cognate::core::memory::{MemoryAuthority, MemoryStore};
+use cognate::core::policy::{evaluate, Decision, PolicyDocument, RequestContext};
 use cognate::core::principal::authenticate;
 use cognate::core::protocol::HttpRequest;
 use cognate::core::service::Service;
@@ -265,9 +267,57 @@ fn verification(c: &mut Criterion) {
     });
 }
 
+/// A realistic identity-pool role policy of five statements: each identity
+/// its own S3 folder (with the `s3:prefix` condition for listing), public
+/// read, a Deny without TLS, an API Gateway invoke for signed-in identities
+/// and a NotAction Deny of everything else.
+const COGNITO_POLICY: &str = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "OwnFolder", "Effect": "Allow",
+     "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+     "Resource": ["arn:aws:s3:::user-data", "arn:aws:s3:::user-data/${cognito-identity.amazonaws.com:sub}/*"],
+     "Condition": {"StringLikeIfExists": {"s3:prefix": ["${cognito-identity.amazonaws.com:sub}/*"]}}},
+    {"Sid": "PublicRead", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::user-data/public/*"},
+    {"Sid": "DenyWithoutTls", "Effect": "Deny", "Action": "s3:*", "Resource": "*",
+     "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+    {"Sid": "InvokeApi", "Effect": "Allow", "Action": "execute-api:Invoke",
+     "Resource": "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/prod/*/items/*",
+     "Condition": {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}},
+    {"Sid": "NothingElse", "Effect": "Deny", "NotAction": ["s3:*", "execute-api:Invoke"], "Resource": "*"}
+  ]
+}"#;
+
+fn policy_decision(c: &mut Criterion) {
+    let policy = PolicyDocument::parse(COGNITO_POLICY).unwrap();
+    let identity = "us-east-1:11111111-2222-3333-4444-555555555555";
+    let request = |resource: &str| {
+        let mut r = RequestContext::new("s3:GetObject", resource);
+        r.set("cognito-identity.amazonaws.com:sub", vec![identity.to_owned()])
+            .set("cognito-identity.amazonaws.com:amr", vec!["authenticated".into(), "accounts.google.com".into()])
+            .set("aws:SecureTransport", vec!["true".into()])
+            .set("aws:SourceIp", vec!["203.0.113.7".into()])
+            .set("aws:CurrentTime", vec!["2027-01-15T08:00:00Z".into()]);
+        r
+    };
+    let own = request(&format!("arn:aws:s3:::user-data/{identity}/photos/2027/01/photo.jpg"));
+    let other = request("arn:aws:s3:::user-data/us-east-1:99999999-8888-7777-6666-555555555555/photo.jpg");
+    assert_eq!(evaluate([&policy], &own), Decision::Allow);
+    assert_eq!(evaluate([&policy], &other), Decision::ImplicitDeny);
+    c.bench_function("policy_decision: decide a 5-statement Cognito policy (own folder, allowed)", |b| {
+        b.iter(|| evaluate([black_box(&policy)], black_box(&own)))
+    });
+    c.bench_function("policy_decision: decide a 5-statement Cognito policy (other folder, implicit deny)", |b| {
+        b.iter(|| evaluate([black_box(&policy)], black_box(&other)))
+    });
+    c.bench_function("policy_decision: parse the 5-statement Cognito policy", |b| {
+        b.iter(|| PolicyDocument::parse(black_box(COGNITO_POLICY)).unwrap())
+    });
+}
+
 criterion_group! {
     name = core;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2));
-    targets = benches, verification
+    targets = benches, verification, policy_decision
 }
 criterion_main!(core);
