@@ -75,10 +75,12 @@ pub(super) fn canonical_uri(path: &str) -> String {
     format!("/{}{slash}", segments.join("/"))
 }
 
-/// S3's canonical URI: each `/`-separated segment of the raw path decoded,
-/// then encoded once; every segment kept (empty, `.` and `..` too).
+/// S3's canonical URI: the raw path decoded, then encoded once with `/`
+/// kept (an encoded `%2F` is a slash of the key, as S3 reads it); every
+/// segment kept (empty, `.` and `..` too).
 pub(super) fn s3_canonical_uri(path: &str) -> String {
-    let segments: Vec<String> = path.split('/').map(|s| encode(&percent_decode(s))).collect();
+    let decoded = percent_decode(path);
+    let segments: Vec<String> = decoded.split(|b| *b == b'/').map(encode).collect();
     let joined = segments.join("/");
     if joined.starts_with('/') {
         joined
