@@ -151,7 +151,7 @@ mod tests {
             ("/test$file.text", "/test%24file.text"),
             ("/test%24file.text", "/test%24file.text"),
             ("/s3/bucket/a%20b/./c/../d//", "/s3/bucket/a%20b/./c/../d//"),
-            ("/b/k%2Fwith%2Fslashes", "/b/k%2Fwith%2Fslashes"),
+            ("/b/k%2Fwith%2Fslashes", "/b/k/with/slashes"),
             ("/b/a+b~c", "/b/a%2Bb~c"),
             ("/b/%E2%82%AC%zz", "/b/%E2%82%AC%25zz"),
             ("/b/\u{e9}", "/b/%C3%A9"),
