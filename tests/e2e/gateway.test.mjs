@@ -31,7 +31,7 @@ before(async () => {
     req.on('end', () => {
       const seen = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) };
       calls.push(seen);
-      const path = new URL(req.url, 'http://x').pathname;
+      const path = new URL(req.url, 'http://x').pathname.replace(/^\/base/, '');
       if (path === '/redirect') {
         res.writeHead(302, { location: 'https://elsewhere.example/landing' }).end();
       } else if (path === '/created') {

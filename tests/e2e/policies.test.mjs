@@ -68,7 +68,7 @@ test('malformed policy documents are refused with a message naming what is wrong
   const RoleArn = cognateRole('malformed');
   const rows = [
     ['not JSON', '{"Version": "2012-10-17", "Statement": [', /JSON|syntax|parse/i],
-    ['a JSON array', '[]', /object|JSON/i],
+    ['a JSON array', '[]', /object|JSON|Syntax errors in policy/i],
     ['no Statement', JSON.stringify({ Version: '2012-10-17' }), /Statement/],
     ['an unknown Version', JSON.stringify({ Version: '2020-01-01', Statement: [READ_PUBLIC] }), /Version/],
     ['an Effect that is neither Allow nor Deny', policy({ ...READ_PUBLIC, Effect: 'Maybe' }), /Effect/],
