@@ -7,6 +7,7 @@
 // change applying to live credentials — with S3's errors for what is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import {
   AbortMultipartUploadCommand,
@@ -62,11 +63,14 @@ before(async () => {
 
 after(() => idp?.close());
 
-test('PutObject of a string and bytes; GetObject gives the same bytes back, HeadObject the metadata', async () => {
+test('PutObject of a string, bytes and a Node stream; GetObject gives the same bytes back, HeadObject the metadata', async () => {
   const bytes = new Uint8Array(256 * 1000).map((_, i) => i % 256);
+  const streamed = randomBytes(300_000);
   const cases = [
     ['string.txt', 'hello, cognate ✓\n', Buffer.from('hello, cognate ✓\n'), 'text/plain; charset=utf-8'],
     ['bytes.bin', bytes, Buffer.from(bytes), 'application/octet-stream'],
+    // A Node stream goes as aws-chunked with a trailing CRC32 (the SDK's default for streams).
+    ['node-stream.bin', () => Readable.from([streamed.subarray(0, 100_000), streamed.subarray(100_000)]), streamed, 'application/x-test'],
   ];
   for (const [name, body, expected, ContentType] of cases) {
     const Key = `${a.identityId}/put/${name}`;
