@@ -32,9 +32,9 @@ before(async () => {
       const seen = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) };
       calls.push(seen);
       const path = new URL(req.url, 'http://x').pathname;
-      if (path === '/redirect') {
+      if (path.endsWith('/redirect')) {
         res.writeHead(302, { location: 'https://elsewhere.example/landing' }).end();
-      } else if (path === '/created') {
+      } else if (path.endsWith('/created')) {
         res.writeHead(201, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('made');
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -146,9 +146,10 @@ export async function guestOf(poolId) {
 export async function signedInOf(poolId, idp, sub, { identityId, claims = {} } = {}) {
   const app = publicClient();
   const Logins = { [idp.providerName]: await idp.idToken({ sub, ...claims }) };
-  const { IdentityId } = await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins }));
+  // Naming the guest links the login to it (as the browser package does); else GetId finds or makes one.
+  const id = identityId ?? (await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins }))).IdentityId;
+  const { IdentityId, Credentials } = await app.send(new GetCredentialsForIdentityCommand({ IdentityId: id, Logins }));
   if (identityId) assert.equal(IdentityId, identityId, 'the guest keeps its id when it signs in');
-  const { Credentials } = await app.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins }));
   return { identityId: IdentityId, credentials: sdkCredentials(Credentials) };
 }
 

