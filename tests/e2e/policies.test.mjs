@@ -1,7 +1,7 @@
 // cognate's admin operations on roles' policies and the gateway's routes,
 // end to end: round trips, paging, IAM's refusals of malformed documents
-// and of documents over 10,240 non-whitespace characters, NoSuchEntity, and
-// vended credentials that never pass as admin.
+// and of documents over 10,240 non-whitespace characters (alone, or a role's
+// together), NoSuchEntity, and vended credentials that never pass as admin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -107,6 +107,20 @@ test('a document over 10,240 characters without whitespace is refused; whitespac
   assert.ok(pretty.length > 10_240, `pretty ${pretty.length}`);
   assert.deepEqual(await adminCall('PutRolePolicy', { RoleArn, PolicyName: 'pretty', PolicyDocument: pretty }), {});
   assert.equal((await adminCall('GetRolePolicy', { RoleArn, PolicyName: 'pretty' })).PolicyDocument, pretty);
+});
+
+test("a role's documents together over 10,240 characters without whitespace are refused with LimitExceededException", async () => {
+  const RoleArn = cognateRole('aggregate');
+  const statement = (i) => ({ Sid: `S${i}`, Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::user-data/public/${'y'.repeat(40)}${i}/*` });
+  const statements = [];
+  while (policy(...statements).length <= 6_000) statements.push(statement(statements.length));
+  const doc = policy(...statements);
+  await adminCall('PutRolePolicy', { RoleArn, PolicyName: 'first', PolicyDocument: doc });
+  const err = await errorOf('PutRolePolicy', { RoleArn, PolicyName: 'second', PolicyDocument: doc });
+  assert.equal(err.__type, 'LimitExceededException', JSON.stringify(err));
+  assert.deepEqual((await adminCall('ListRolePolicies', { RoleArn })).PolicyNames, ['first']);
+  // Replacing the one document with one of the same size is within the limit.
+  await adminCall('PutRolePolicy', { RoleArn, PolicyName: 'first', PolicyDocument: doc });
 });
 
 test('bad role ARNs, policy names and pages are refused', async () => {
