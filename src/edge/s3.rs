@@ -229,6 +229,12 @@ pub(crate) async fn serve(mut req: Request, cx: &S3Context<'_>, grant: S3Grant) 
             let create = create.http_metadata(http_metadata(&p.metadata)).custom_metadata(custom_metadata(&p.metadata));
             let upload = create.execute().await.map_err(r2_failed)?;
             let upload_id = upload.upload_id().await;
+            // Part "0" marks the upload as open (R2 cannot say) for ListParts.
+            let marker = part_record_key(&upload_id, 0);
+            let options = crate::core::store::PutOptions { metadata: None, ttl: Some(PART_RECORD_TTL) };
+            if let Err(e) = cx.store.put(&marker, "", options).await {
+                worker::console_error!("s3: recording an upload for ListParts failed: {e}");
+            }
             cx.ok(200, Vec::new(), xml::initiate_multipart_upload_result(&bucket_name, &key, &upload_id))
         }
         S3Operation::UploadPart { upload_id, part_number } => {
@@ -288,6 +294,9 @@ pub(crate) async fn serve(mut req: Request, cx: &S3Context<'_>, grant: S3Grant) 
                 .list(&part_record_prefix(upload_id), None, 1000)
                 .await
                 .map_err(|_| S3Error::internal_error())?;
+            if !listed.keys.iter().any(|k| k.name == part_record_key(upload_id, 0)) {
+                return Err(S3Error::no_such_upload(upload_id));
+            }
             let mut parts: Vec<ListedPart> = listed
                 .keys
                 .iter()
