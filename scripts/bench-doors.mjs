@@ -129,7 +129,7 @@ const port = await freePort();
 const issuer = `http://127.0.0.1:${port}`;
 const vars = await generateVars({ issuer });
 const cognate = await start({
-  name: 'cognate', modules: true, scriptPath: `${root}/build/worker/shim.mjs`, modulesRoot: `${root}/build/worker`, modulesRules,
+  name: 'cognate', modules: true, scriptPath: `${root}/build/worker/shim.mjs`, modulesRoot: `${root}/build`, modulesRules,
   bindings: { ...tomlVars, ...vars },
   kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
 }, port);

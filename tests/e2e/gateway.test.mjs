@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SetPrincipalTagAttributeMapCommand } from '@aws-sdk/client-cognito-identity';
 import { AwsClient } from 'aws4fetch';
+import { startDevUpstream } from '../../scripts/dev-upstream.mjs';
 import { startIdp } from './idp.mjs';
 import { COGNATE_ACCOUNT, adminCall, adminCredentials, client, closedPort, endpoint, guestOf, listen, policy, policyPool, region, signedInOf } from './lib.mjs';
 
@@ -31,10 +32,10 @@ before(async () => {
     req.on('end', () => {
       const seen = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) };
       calls.push(seen);
-      const path = new URL(req.url, 'http://x').pathname.replace(/^\/base/, '');
-      if (path === '/redirect') {
+      const path = new URL(req.url, 'http://x').pathname;
+      if (path.endsWith('/redirect')) {
         res.writeHead(302, { location: 'https://elsewhere.example/landing' }).end();
-      } else if (path === '/created') {
+      } else if (path.endsWith('/created')) {
         res.writeHead(201, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('made');
       } else {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -197,4 +198,26 @@ test('an upstream that is down gives 502; an unknown route is refused', async ()
   const unknown = await aws(guest).fetch(gateway(`e2e-${tag}-nope`, '/anything'));
   assert.ok([403, 404].includes(unknown.status), `unknown route: ${unknown.status}`);
   await unknown.text();
+});
+
+test("the demo's dev upstream (scripts/dev-upstream.mjs) answers who called through the gateway", async () => {
+  const dev = await startDevUpstream({ port: 0 });
+  const name = `e2e-${tag}-dev`;
+  try {
+    await adminCall('PutApiRoute', { Name: name, Upstream: dev.url });
+    const { poolId } = await policyPool({ name: 'e2e gateway dev', guest: { api: policy(invoke(`${name}/$default/GET/*`)) } });
+    const guest = await guestOf(poolId);
+    const r = await aws(guest).fetch(gateway(name, '/hello/world?lang=en'));
+    assert.equal(r.status, 200);
+    const who = await r.json();
+    assert.equal(who.method, 'GET');
+    assert.equal(who.path, '/hello/world');
+    assert.deepEqual(who.query, { lang: 'en' });
+    assert.equal(who.identityId, guest.identityId);
+    assert.equal(who.authenticated, false);
+    assert.equal(who.headers['x-cognate-identity-pool-id'], poolId);
+  } finally {
+    await adminCall('DeleteApiRoute', { Name: name }).catch(() => {});
+    await dev.close();
+  }
 });

@@ -146,11 +146,10 @@ export async function guestOf(poolId) {
 export async function signedInOf(poolId, idp, sub, { identityId, claims = {} } = {}) {
   const app = publicClient();
   const Logins = { [idp.providerName]: await idp.idToken({ sub, ...claims }) };
-  // A guest signs in by naming its own id with the new login (as the SDKs do).
-  const IdentityId = identityId ?? (await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins }))).IdentityId;
-  const answer = await app.send(new GetCredentialsForIdentityCommand({ IdentityId, Logins }));
-  if (identityId) assert.equal(answer.IdentityId, identityId, 'the guest keeps its id when it signs in');
-  const { Credentials } = answer;
+  // Naming the guest links the login to it (as the browser package does); else GetId finds or makes one.
+  const id = identityId ?? (await app.send(new GetIdCommand({ IdentityPoolId: poolId, Logins }))).IdentityId;
+  const { IdentityId, Credentials } = await app.send(new GetCredentialsForIdentityCommand({ IdentityId: id, Logins }));
+  if (identityId) assert.equal(IdentityId, identityId, 'the guest keeps its id when it signs in');
   return { identityId: IdentityId, credentials: sdkCredentials(Credentials) };
 }
 

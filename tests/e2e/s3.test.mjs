@@ -7,8 +7,8 @@
 // change applying to live credentials — with S3's errors for what is refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Readable } from 'node:stream';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -63,14 +63,22 @@ before(async () => {
 
 after(() => idp?.close());
 
-test('PutObject of a string, bytes and a Node stream; GetObject gives the same bytes back, HeadObject the metadata', async () => {
+test('PutObject of a string, bytes, a Node stream and a web stream; GetObject gives the same bytes back, HeadObject the metadata', async () => {
   const bytes = new Uint8Array(256 * 1000).map((_, i) => i % 256);
   const streamed = randomBytes(300_000);
   const cases = [
     ['string.txt', 'hello, cognate ✓\n', Buffer.from('hello, cognate ✓\n'), 'text/plain; charset=utf-8'],
     ['bytes.bin', bytes, Buffer.from(bytes), 'application/octet-stream'],
-    // A Node stream goes as aws-chunked with a trailing CRC32 (the SDK's default for streams).
     ['node-stream.bin', () => Readable.from([streamed.subarray(0, 100_000), streamed.subarray(100_000)]), streamed, 'application/x-test'],
+    // The SDK's Node runtime takes Node streams only ("Unable to calculate hash for flowing readable
+    // stream" for a web stream, before sending anything): a web stream goes through Readable.fromWeb.
+    ['web-stream.bin', () => Readable.fromWeb(new ReadableStream({
+      start(controller) {
+        controller.enqueue(new Uint8Array(streamed.subarray(0, 65_536)));
+        controller.enqueue(new Uint8Array(streamed.subarray(65_536)));
+        controller.close();
+      },
+    })), streamed, 'application/x-test'],
   ];
   for (const [name, body, expected, ContentType] of cases) {
     const Key = `${a.identityId}/put/${name}`;
@@ -115,11 +123,11 @@ test('GetObject with Range, If-None-Match, If-Match and If-Modified-Since', asyn
   }
   await rejectsS3(a.s3.send(new GetObjectCommand({ Bucket, Key, Range: 'bytes=26-30' })), 'InvalidRange', 416);
 
-  // A 304 has no body (as S3's), so the SDK cannot name it.
+  // A 304 has no body, as from S3; this SDK then names the error 'Unknown' (older ones: 'NotModified' or '304').
   await rejectsS3(a.s3.send(new GetObjectCommand({ Bucket, Key, IfNoneMatch: ETag })), /^(NotModified|304|Unknown)$/, 304);
   await rejectsS3(a.s3.send(new GetObjectCommand({ Bucket, Key, IfModifiedSince: new Date(Date.now() + 3_600_000) })), /^(NotModified|304|Unknown)$/, 304);
   await rejectsS3(a.s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), 'PreconditionFailed', 412);
-  // A HEAD answer has no body (as S3's), so the SDK names only a 404.
+  // HEAD answers have no body either: only the status says what happened.
   await rejectsS3(a.s3.send(new HeadObjectCommand({ Bucket, Key, IfMatch: '"0123456789abcdef0123456789abcdef"' })), /^(PreconditionFailed|412|Unknown)$/, 412);
 
   const matched = await a.s3.send(new GetObjectCommand({ Bucket, Key, IfMatch: ETag }));
@@ -231,7 +239,7 @@ test('multipart by hand: create, upload parts, ListParts, abort; complete; a sma
   await rejectsS3(b.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })), 'AccessDenied', 403);
   const aborted = await a.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
   assert.equal(status(aborted), 204);
-  await rejectsS3(a.s3.send(new ListPartsCommand({ Bucket, Key, UploadId })), 'NoSuchUpload', 404);
+  await rejectsS3(a.s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 3, Body: two })), 'NoSuchUpload', 404);
   await rejectsS3(a.s3.send(new HeadObjectCommand({ Bucket, Key })), 'NotFound', 404);
 
   const second = await a.s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
@@ -254,6 +262,15 @@ test('multipart by hand: create, upload parts, ListParts, abort; complete; a sma
     MultipartUpload: { Parts: [{ PartNumber: 1, ETag: s1.ETag, ...checksums(s1) }, { PartNumber: 2, ETag: s2.ETag, ...checksums(s2) }] },
   })), 'EntityTooSmall', 400);
   await a.s3.send(new AbortMultipartUploadCommand({ Bucket, Key: `${Key}.small`, UploadId: small.UploadId }));
+});
+
+test('ListParts of an aborted or unknown upload is NoSuchUpload, as in S3', async () => {
+  const Key = `${a.identityId}/multipart/gone.bin`;
+  const { UploadId } = await a.s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+  await a.s3.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body: 'part' }));
+  await a.s3.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }));
+  await rejectsS3(a.s3.send(new ListPartsCommand({ Bucket, Key, UploadId })), 'NoSuchUpload', 404);
+  await rejectsS3(a.s3.send(new ListPartsCommand({ Bucket, Key, UploadId: 'no-such-upload-id' })), 'NoSuchUpload', 404);
 });
 
 test('presigned GET and PUT URLs work with plain fetch; expired and tampered ones are refused', async () => {
