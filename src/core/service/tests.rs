@@ -166,6 +166,7 @@ impl Harness {
 }
 
 mod admin;
+mod doors;
 mod guests;
 mod protocol;
 mod signin;
