@@ -37,6 +37,9 @@ pub struct Config {
     /// The S3 API's buckets (`S3_BUCKETS`, comma-separated; default
     /// `user-data`), each an R2 binding named `BUCKET_<NAME>`.
     pub s3_buckets: Vec<String>,
+    /// How long an isolate keeps a role's policies and a gateway route
+    /// (`SETTINGS_CACHE_SECONDS`, 0–60, default 10).
+    pub settings_cache_seconds: u64,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
     /// Serve the test-only routes (end-to-end tests and benchmarks only).
@@ -90,7 +93,23 @@ impl Config {
             .map(|b| b.trim().to_owned())
             .filter(|b| !b.is_empty())
             .collect();
-        Ok(Self { region, issuer, account_id, s3_buckets, insecure_http_issuers, insecure_test_routes })
+        let settings_cache_seconds =
+            match var("SETTINGS_CACHE_SECONDS") {
+                None => 10,
+                Some(v) => v.trim().parse().ok().filter(|s| *s <= 60).ok_or(ConfigError::Invalid(
+                    "SETTINGS_CACHE_SECONDS",
+                    "must be a number of seconds from 0 to 60",
+                ))?,
+            };
+        Ok(Self {
+            region,
+            issuer,
+            account_id,
+            s3_buckets,
+            settings_cache_seconds,
+            insecure_http_issuers,
+            insecure_test_routes,
+        })
     }
 }
 

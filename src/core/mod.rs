@@ -30,6 +30,8 @@ pub mod roles;
 pub mod s3;
 #[cfg(feature = "server")]
 pub mod service;
+#[cfg(feature = "server")]
+pub mod settings_cache;
 pub mod sigv4;
 pub mod store;
 pub mod time;

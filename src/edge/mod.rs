@@ -21,6 +21,7 @@ use crate::core::config::{Config, Secrets};
 use crate::core::login::jwks::KeyCache;
 use crate::core::protocol::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::core::service::Service;
+use crate::core::settings_cache::SettingsCache;
 
 /// The KV namespace binding.
 pub(crate) const KV_BINDING: &str = "IDENTITIES";
@@ -35,6 +36,8 @@ thread_local! {
     static SETTINGS: OnceCell<Rc<(Config, Secrets)>> = const { OnceCell::new() };
     /// Identity providers' keys, cached for the isolate's life.
     static KEY_CACHE: Rc<RefCell<KeyCache>> = Rc::new(RefCell::new(KeyCache::default()));
+    /// Roles' policies and gateway routes, for `SETTINGS_CACHE_SECONDS`.
+    static SETTINGS_CACHE: Rc<SettingsCache> = Rc::new(SettingsCache::default());
 }
 
 fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
@@ -77,6 +80,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
     let key_cache = KEY_CACHE.with(Rc::clone);
+    let settings_cache = SETTINGS_CACHE.with(Rc::clone);
     let service = Service {
         config,
         secrets,
@@ -86,6 +90,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         http: &http::FetchHttp,
         verifier: &webcrypto::WebCryptoVerifier,
         key_cache: &key_cache,
+        settings_cache: &settings_cache,
         clock: &platform::JsClock,
         random: &platform::JsRandom,
     };

@@ -4,7 +4,9 @@
 //! [`Forward`] for the platform to send; the rules are in
 //! [`crate::core::gateway`].
 
-use super::Service;
+use std::rc::Rc;
+
+use super::{decode, Service};
 use crate::core::access::{decide, request_context, RequestFacts};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::{ApiError, ErrorKind};
@@ -45,6 +47,21 @@ fn internal(e: ApiError) -> GatewayError {
 }
 
 impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
+    /// The route `name` as the read store has it, kept for the settings
+    /// cache's lifetime.
+    async fn api_route(&self, name: &str) -> Result<Option<Rc<ApiRoute>>, ApiError> {
+        let now = self.clock.now();
+        if let Some(route) = self.settings_cache.route(name, now) {
+            return Ok(route);
+        }
+        let json = self.store.get(&keys::api_route(name)).await;
+        let json = json.map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
+        let route: Option<ApiRoute> = decode(json.as_deref())?;
+        let route = route.map(Rc::new);
+        self.settings_cache.keep_route(name, route.clone(), now, self.config.settings_cache_seconds);
+        Ok(route)
+    }
+
     /// Checks a request to `/api/<name>/…` (its body read whole) and says
     /// where to send it.
     pub async fn gateway(&self, request: &HttpRequest, secure: bool) -> Result<Forward, GatewayError> {
@@ -62,16 +79,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             }
             Err(e) => return Err(refused(e)),
         };
-        let route_json = self
-            .store
-            .get(&keys::api_route(path.name))
-            .await
-            .map_err(|e| internal(ApiError::internal(format!("store read failed: {e}"))))?;
         // API Gateway answers a path it does not know as if unsigned.
-        let route: ApiRoute = match route_json {
-            Some(json) => serde_json::from_str(&json).map_err(|e| internal(ApiError::internal(e.to_string())))?,
-            None => return Err(GatewayError::missing_token()),
-        };
+        let route = self.api_route(path.name).await.map_err(internal)?.ok_or_else(GatewayError::missing_token)?;
         let resource_path = resource_path(path.rest)
             .ok_or_else(|| GatewayError::new(400, "BadRequestException", "Invalid request path"))?;
         let resource =

@@ -57,6 +57,8 @@ pub struct Service<'a, S, A, K, H, V> {
     pub verifier: &'a V,
     /// The isolate's cache of identity providers' keys.
     pub key_cache: &'a std::cell::RefCell<KeyCache>,
+    /// The isolate's cache of roles' policies and gateway routes.
+    pub settings_cache: &'a crate::core::settings_cache::SettingsCache,
     /// The clock.
     pub clock: &'a dyn Clock,
     /// Randomness.

@@ -13,6 +13,7 @@ use crate::core::error::{ApiError, ErrorKind};
 use crate::core::model::check_page;
 use crate::core::policy::PolicyDocument;
 use crate::core::records::RolePolicies;
+use crate::core::settings_cache::Policies;
 use crate::core::store::{keys, Store};
 use crate::core::validate::{Pattern, Violations};
 
@@ -75,7 +76,11 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let document = document.unwrap_or_default();
         PolicyDocument::parse(&document)
             .map_err(|e| ApiError::new(ErrorKind::MalformedPolicyDocument, e.to_string()))?;
-        self.authority.apply(self.settings_route(), Command::PutRolePolicy { role_arn, name, document }).await?;
+        self.settings_cache.forget_policies(&role_arn);
+        let command = Command::PutRolePolicy { role_arn: role_arn.clone(), name, document };
+        let applied = self.authority.apply(self.settings_route(), command).await;
+        self.settings_cache.forget_policies(&role_arn);
+        applied?;
         Ok(json!({}))
     }
 
@@ -117,24 +122,34 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
 
     pub(super) async fn delete_role_policy(&self, input: RolePolicyInput) -> Result<Value, ApiError> {
         let (role_arn, name, _) = input.check(false)?;
-        self.authority.apply(self.settings_route(), Command::DeleteRolePolicy { role_arn, name }).await?;
+        let command = Command::DeleteRolePolicy { role_arn: role_arn.clone(), name };
+        let applied = self.authority.apply(self.settings_route(), command).await;
+        self.settings_cache.forget_policies(&role_arn);
+        applied?;
         Ok(json!({}))
     }
 
-    /// The parsed policies of `role_arn` as the read store has them now: a
-    /// changed policy applies to live credentials once KV carries it. A
-    /// stored document that no longer parses fails the request (closed).
-    pub(super) async fn role_policy_documents(&self, role_arn: &str) -> Result<Vec<PolicyDocument>, ApiError> {
+    /// The parsed policies of `role_arn` as the read store has them, kept
+    /// for the settings cache's lifetime: a changed policy applies to live
+    /// credentials once KV carries it and the cache lets go. A stored
+    /// document that no longer parses fails the request (closed).
+    pub(super) async fn role_policy_documents(&self, role_arn: &str) -> Result<Policies, ApiError> {
+        let now = self.clock.now();
+        if let Some(policies) = self.settings_cache.policies(role_arn, now) {
+            return Ok(policies);
+        }
         let json = self.store.get(&keys::role_policies(role_arn)).await;
         let json = json.map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
         let record: RolePolicies = decode(json.as_deref())?.unwrap_or_default();
-        record
+        let policies: Policies = record
             .policies
             .iter()
             .map(|(name, text)| {
                 PolicyDocument::parse(text).map_err(|e| ApiError::internal(format!("stored policy {name}: {e}")))
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        self.settings_cache.keep_policies(role_arn, policies.clone(), now, self.config.settings_cache_seconds);
+        Ok(policies)
     }
 
     /// A role's policies on consistent state (the admin operations' view).

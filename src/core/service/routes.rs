@@ -59,7 +59,10 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         Upstream::parse(&upstream, &self.config.insecure_http_issuers).map_err(ApiError::invalid_parameter)?;
         let route = ApiRoute { name, upstream };
         let out = route_json(&route);
-        self.authority.apply(self.settings_route(), Command::PutApiRoute { route }).await?;
+        let name = route.name.clone();
+        let applied = self.authority.apply(self.settings_route(), Command::PutApiRoute { route }).await;
+        self.settings_cache.forget_route(&name);
+        applied?;
         Ok(out)
     }
 
@@ -97,7 +100,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
 
     pub(super) async fn delete_api_route(&self, input: RouteInput) -> Result<Value, ApiError> {
         let (name, _) = input.check(false)?;
-        self.authority.apply(self.settings_route(), Command::DeleteApiRoute { name }).await?;
+        let applied = self.authority.apply(self.settings_route(), Command::DeleteApiRoute { name: name.clone() }).await;
+        self.settings_cache.forget_route(&name);
+        applied?;
         Ok(json!({}))
     }
 }

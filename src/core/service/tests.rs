@@ -29,6 +29,7 @@ pub(crate) struct Harness {
     pub random: SeededRandom,
     pub idp: TestIdp,
     pub key_cache: std::cell::RefCell<KeyCache>,
+    pub settings_cache: crate::core::settings_cache::SettingsCache,
 }
 
 pub(crate) struct Reply {
@@ -77,6 +78,7 @@ impl Harness {
             random: SeededRandom::new(42),
             idp: TestIdp::new("idp.test"),
             key_cache: Default::default(),
+            settings_cache: Default::default(),
         }
     }
 
@@ -90,6 +92,7 @@ impl Harness {
             http: &self.idp,
             verifier: &NativeVerifier,
             key_cache: &self.key_cache,
+            settings_cache: &self.settings_cache,
             clock: &*self.clock,
             random: &self.random,
         }

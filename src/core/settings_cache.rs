@@ -1,0 +1,135 @@
+//! What the doors read on every request — a role's policies (parsed) and
+//! the gateway's routes — kept for a few seconds per isolate, so a warm
+//! call reads neither from KV nor parses a document again. A change reaches
+//! every isolate within the cache's lifetime on top of KV's own propagation
+//! (an admin operation in the same isolate forgets the entry at once).
+//! Absence is cached too: a role without policies is not a read per
+//! request. The cache is bounded; when full it starts over.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use super::policy::PolicyDocument;
+use super::records::ApiRoute;
+
+/// The default lifetime of an entry, in seconds (`SETTINGS_CACHE_SECONDS`).
+pub const DEFAULT_TTL_SECONDS: u64 = 10;
+/// Entries kept of each kind before the cache starts over.
+const MAX_ENTRIES: usize = 1024;
+
+/// A role's parsed policies, shared by the requests that use them.
+pub type Policies = Rc<[PolicyDocument]>;
+
+struct Entry<V> {
+    expires: u64,
+    value: V,
+}
+
+struct Map<V>(RefCell<HashMap<String, Entry<V>>>);
+
+impl<V: Clone> Map<V> {
+    fn get(&self, key: &str, now: u64) -> Option<V> {
+        let map = self.0.borrow();
+        map.get(key).filter(|e| e.expires > now).map(|e| e.value.clone())
+    }
+
+    fn put(&self, key: &str, value: V, expires: u64) {
+        let mut map = self.0.borrow_mut();
+        if map.len() >= MAX_ENTRIES && !map.contains_key(key) {
+            map.clear();
+        }
+        map.insert(key.to_owned(), Entry { expires, value });
+    }
+
+    fn forget(&self, key: &str) {
+        self.0.borrow_mut().remove(key);
+    }
+}
+
+impl<V> Default for Map<V> {
+    fn default() -> Self {
+        Self(RefCell::new(HashMap::new()))
+    }
+}
+
+/// The cache of one isolate (natively: of one test).
+#[derive(Default)]
+pub struct SettingsCache {
+    policies: Map<Policies>,
+    routes: Map<Option<Rc<ApiRoute>>>,
+}
+
+impl SettingsCache {
+    /// The cached policies of `role_arn` at `now`, if fresh.
+    pub fn policies(&self, role_arn: &str, now: u64) -> Option<Policies> {
+        self.policies.get(role_arn, now)
+    }
+
+    /// Keeps the policies of `role_arn` until `now + ttl`.
+    pub fn keep_policies(&self, role_arn: &str, policies: Policies, now: u64, ttl: u64) {
+        self.policies.put(role_arn, policies, now.saturating_add(ttl));
+    }
+
+    /// The cached route `name` at `now` (`Some(None)`: known not to exist).
+    pub fn route(&self, name: &str, now: u64) -> Option<Option<Rc<ApiRoute>>> {
+        self.routes.get(name, now)
+    }
+
+    /// Keeps route `name` (or its absence) until `now + ttl`.
+    pub fn keep_route(&self, name: &str, route: Option<Rc<ApiRoute>>, now: u64, ttl: u64) {
+        self.routes.put(name, route, now.saturating_add(ttl));
+    }
+
+    /// Forgets the policies of `role_arn` (they changed here).
+    pub fn forget_policies(&self, role_arn: &str) {
+        self.policies.forget(role_arn);
+    }
+
+    /// Forgets route `name` (it changed here).
+    pub fn forget_route(&self, name: &str) {
+        self.routes.forget(name);
+    }
+}
+
+impl std::fmt::Debug for SettingsCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SettingsCache")
+            .field("policies", &self.policies.0.borrow().len())
+            .field("routes", &self.routes.0.borrow().len())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_live_for_their_ttl_and_can_be_forgotten() {
+        let cache = SettingsCache::default();
+        let route = Rc::new(ApiRoute { name: "demo".into(), upstream: "https://u.example".into() });
+        cache.keep_route("demo", Some(route.clone()), 100, 10);
+        cache.keep_route("gone", None, 100, 10);
+        assert_eq!(cache.route("demo", 109), Some(Some(route)));
+        assert_eq!(cache.route("gone", 109), Some(None), "absence is cached");
+        assert_eq!(cache.route("demo", 110), None, "expired");
+        cache.keep_policies("arn:r", Rc::from(Vec::new()), 100, 10);
+        assert!(cache.policies("arn:r", 105).is_some());
+        cache.forget_policies("arn:r");
+        assert!(cache.policies("arn:r", 105).is_none());
+        cache.keep_policies("arn:r", Rc::from(Vec::new()), 100, 0);
+        assert!(cache.policies("arn:r", 100).is_none(), "a zero ttl keeps nothing");
+    }
+
+    #[test]
+    fn a_full_cache_starts_over() {
+        let cache = SettingsCache::default();
+        for i in 0..MAX_ENTRIES {
+            cache.keep_route(&i.to_string(), None, 0, 10);
+        }
+        assert!(cache.route("0", 1).is_some());
+        cache.keep_route("one more", None, 0, 10);
+        assert!(cache.route("0", 1).is_none() && cache.route("one more", 1).is_some());
+    }
+}
