@@ -155,7 +155,7 @@ pub struct ObjectHeaders<'a> {
     pub last_modified: u64,
     /// The object's size in bytes.
     pub size: u64,
-    /// `(offset, length)` for a 206 response, from [`ByteRange::resolve`].
+    /// `(offset, length)` for a 206 response, from [`ByteRange::resolve`](super::ByteRange::resolve).
     pub range: Option<(u64, u64)>,
     /// Stored checksums as `(algorithm, base64 value)`, e.g. `("crc32", "…")`,
     /// sent as `x-amz-checksum-<algorithm>` (S3 sends them on GET/HEAD only
