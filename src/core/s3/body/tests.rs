@@ -13,6 +13,7 @@ use md5::Md5;
 use sha2::{Digest as _, Sha256};
 
 use super::*;
+use crate::core::s3::checksum::ChecksumAlgorithm;
 use crate::core::sigv4::signing_key;
 
 const SECRET: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
