@@ -147,12 +147,12 @@ impl ApiError {
         Self::new(ErrorKind::InvalidParameter, message)
     }
 
-    /// Cognito's "IdentityPool '<id>' not found."
+    /// Cognito's "IdentityPool '\<id>' not found."
     pub fn pool_not_found(pool_id: &str) -> Self {
         Self::new(ErrorKind::ResourceNotFound, format!("IdentityPool '{pool_id}' not found."))
     }
 
-    /// Cognito's "Identity '<id>' not found."
+    /// Cognito's "Identity '\<id>' not found."
     pub fn identity_not_found(identity_id: &str) -> Self {
         Self::new(ErrorKind::ResourceNotFound, format!("Identity '{identity_id}' not found."))
     }

@@ -190,7 +190,8 @@ const DROPPED: [&str; 14] = [
     "content-length",
 ];
 
-/// The headers to send upstream: the client's, less [`DROPPED`] and any
+/// The headers to send upstream: the client's, less the signature, the
+/// session token, hop-by-hop headers and any
 /// `x-cognate-*`, plus the caller's identity.
 pub fn forward_headers(incoming: &[(String, String)], claims: &SessionClaims) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = incoming
