@@ -6,10 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo build --lib --release --target wasm32-unknown-unknown --no-default-features --features browser
+# The Worker's build (feature edge) writes the same cognate.wasm (a cdylib's
+# name carries no hash): build the package in a target folder of its own.
+target="${CARGO_TARGET_DIR:-target}/browser"
+CARGO_TARGET_DIR="$target" cargo build --lib --release --target wasm32-unknown-unknown \
+  --no-default-features --features browser
+wasm="$target/wasm32-unknown-unknown/release/cognate.wasm"
 rm -rf pkg
-wasm-bindgen --target web --out-dir pkg --out-name cognate_wasm --no-typescript \
-  target/wasm32-unknown-unknown/release/cognate.wasm
+wasm-bindgen --target web --out-dir pkg --out-name cognate_wasm --no-typescript "$wasm"
 node_modules/.bin/wasm-opt -Oz --strip-debug --strip-producers \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
   --enable-multivalue --enable-reference-types \
