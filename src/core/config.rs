@@ -40,6 +40,9 @@ pub struct Config {
     /// How long an isolate keeps a role's policies and a gateway route
     /// (`SETTINGS_CACHE_SECONDS`, 0–60, default 10).
     pub settings_cache_seconds: u64,
+    /// How long the gateway waits for an upstream to start answering
+    /// (`GATEWAY_TIMEOUT_SECONDS`, 1–300, default 30).
+    pub gateway_timeout_seconds: u32,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
     /// Serve the test-only routes (end-to-end tests and benchmarks only).
@@ -101,12 +104,21 @@ impl Config {
                     "must be a number of seconds from 0 to 60",
                 ))?,
             };
+        let gateway_timeout_seconds =
+            match var("GATEWAY_TIMEOUT_SECONDS") {
+                None => 30,
+                Some(v) => v.trim().parse().ok().filter(|s| (1..=300).contains(s)).ok_or(ConfigError::Invalid(
+                    "GATEWAY_TIMEOUT_SECONDS",
+                    "must be a number of seconds from 1 to 300",
+                ))?,
+            };
         Ok(Self {
             region,
             issuer,
             account_id,
             s3_buckets,
             settings_cache_seconds,
+            gateway_timeout_seconds,
             insecure_http_issuers,
             insecure_test_routes,
         })

@@ -4,16 +4,13 @@
 //! without following redirects, or to a service binding — with a bounded
 //! wait. The upstream's answer streams back as it comes.
 
+use futures_util::future::{select, Either};
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
 
 use crate::core::gateway::{GatewayError, Upstream, MAX_BODY_BYTES};
 use crate::core::protocol::HttpRequest;
-
-/// How long an upstream may take to start answering.
-const UPSTREAM_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Reads `req` for the gateway: `Err` when the body is over the limit.
 pub(crate) async fn read(req: &mut Request) -> Result<HttpRequest, GatewayError> {
@@ -40,11 +37,13 @@ pub(crate) async fn read(req: &mut Request) -> Result<HttpRequest, GatewayError>
     })
 }
 
-/// Sends an allowed request upstream and relays the answer.
+/// Sends an allowed request upstream, waiting at most `timeout_seconds`
+/// for it to start answering, and relays the answer.
 pub(crate) async fn send(
     env: &Env,
     request: HttpRequest,
     forward: crate::core::service::Forward,
+    timeout_seconds: u32,
 ) -> Result<Response, GatewayError> {
     let bad_gateway = |e: worker::Error| {
         GatewayError::new(502, "BadGatewayException", "Bad Gateway").with_detail(format!("upstream failed: {e}"))
@@ -69,10 +68,10 @@ pub(crate) async fn send(
             Upstream::Service(binding) => env.service(binding)?.fetch_request(outbound).await,
         }
     };
-    let timer = Delay::from(UPSTREAM_TIMEOUT);
+    let timer = Delay::from(Duration::from_millis(u64::from(timeout_seconds) * 1000));
     let outcome = select(Box::pin(sent), Box::pin(timer)).await;
     match outcome {
-        Either::Left((Ok(response), _)) => Ok(relay(response)),
+        Either::Left((Ok(response), _)) => relay(response),
         Either::Left((Err(e), _)) => Err(bad_gateway(e)),
         Either::Right(((), _)) => {
             controller.abort();
@@ -81,15 +80,16 @@ pub(crate) async fn send(
     }
 }
 
-/// The upstream's answer with CORS for browsers on any origin.
-fn relay(response: Response) -> Response {
+/// The upstream's answer with CORS for browsers on any origin (its headers
+/// copied in one call: a fetched response's own cannot change).
+fn relay(response: Response) -> Result<Response, GatewayError> {
     let status = response.status_code();
-    let headers = Headers::new();
-    for (name, value) in response.headers().entries() {
-        let _ = headers.append(&name, &value);
-    }
+    let copied = web_sys::Headers::new_with_headers(&response.headers().0).map_err(|e| {
+        GatewayError::new(502, "BadGatewayException", "Bad Gateway").with_detail(format!("upstream headers: {e:?}"))
+    })?;
+    let headers = Headers(copied);
     let _ = headers.set("access-control-allow-origin", "*");
     let _ = headers.set("access-control-expose-headers", "*");
     let (_, body) = response.into_parts();
-    Response::builder().with_status(status).with_headers(headers).body(body)
+    Ok(Response::builder().with_status(status).with_headers(headers).body(body))
 }

@@ -101,7 +101,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let secure = req.url().is_ok_and(|u| u.scheme() == "https");
         let answer = match gateway::read(&mut req).await {
             Ok(request) => match service.gateway(&request, secure).await {
-                Ok(forward) => gateway::send(&env, request, forward).await,
+                Ok(forward) => gateway::send(&env, request, forward, config.gateway_timeout_seconds).await,
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),

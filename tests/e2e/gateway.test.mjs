@@ -33,7 +33,9 @@ before(async () => {
       const seen = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) };
       calls.push(seen);
       const path = new URL(req.url, 'http://x').pathname;
-      if (path.endsWith('/redirect')) {
+      if (path.endsWith('/silent')) {
+        setTimeout(() => res.destroy(), 5000); // answers nothing for longer than the gateway waits
+      } else if (path.endsWith('/redirect')) {
         res.writeHead(302, { location: 'https://elsewhere.example/landing' }).end();
       } else if (path.endsWith('/created')) {
         res.writeHead(201, { 'content-type': 'text/plain', 'x-upstream': 'yes' }).end('made');
@@ -65,7 +67,8 @@ after(async () => {
   for (const Name of [route, other, down]) await adminCall('DeleteApiRoute', { Name }).catch(() => {});
 });
 
-const aws = ({ credentials }) => new AwsClient({ ...credentials, service: 'execute-api', region });
+// No retries: aws4fetch retries 5xx answers, and the tests look at the first answer.
+const aws = ({ credentials }) => new AwsClient({ ...credentials, service: 'execute-api', region, retries: 0 });
 const gateway = (name, rest) => `${endpoint}/api/${name}${rest}`;
 
 test('a guest call reaches the upstream with its identity, without its signature or spoofed identity headers', async () => {
@@ -198,6 +201,18 @@ test('an upstream that is down gives 502; an unknown route is refused', async ()
   const unknown = await aws(guest).fetch(gateway(`e2e-${tag}-nope`, '/anything'));
   assert.ok([403, 404].includes(unknown.status), `unknown route: ${unknown.status}`);
   await unknown.text();
+});
+
+test('an upstream that does not answer in time gives 504, not a hang', async () => {
+  const guest = await guestOf(pool.poolId);
+  const started = Date.now();
+  const r = await aws(guest).fetch(gateway(route, '/silent'));
+  const waited = Date.now() - started;
+  assert.equal(r.status, 504);
+  assert.equal(r.headers.get('x-amzn-errortype'), 'IntegrationTimeoutException');
+  await r.text();
+  // The test Worker runs with GATEWAY_TIMEOUT_SECONDS=2 (tests/e2e/worker.mjs).
+  assert.ok(waited >= 1500 && waited < 4500, `answered after ${waited} ms`);
 });
 
 test("the demo's dev upstream (scripts/dev-upstream.mjs) answers who called through the gateway", async () => {

@@ -16,6 +16,8 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   rmSync(state, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
   const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
+  // A short gateway timeout, so the test of a silent upstream ends quickly.
+  vars.GATEWAY_TIMEOUT_SECONDS = '2';
   const kid = JSON.parse(vars.SIGNING_KEYS).current.kid;
   writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
 
