@@ -115,8 +115,7 @@ pub fn route_path(path: &str) -> Option<RoutePath<'_>> {
 pub fn resource_path(rest: &str) -> Option<String> {
     let mut out = String::with_capacity(rest.len());
     for (i, segment) in rest.split('/').enumerate().skip(1) {
-        let bytes = percent_decode(segment)?;
-        let decoded = String::from_utf8(bytes).ok()?;
+        let decoded = super::percent::decode(segment)?;
         if decoded == "." || decoded == ".." || decoded.contains(['/', '\\']) {
             return None;
         }
@@ -124,25 +123,6 @@ pub fn resource_path(rest: &str) -> Option<String> {
             out.push('/');
         }
         out.push_str(&decoded);
-    }
-    Some(out)
-}
-
-fn percent_decode(segment: &str) -> Option<Vec<u8>> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let mut byte = [0u8];
-            hex::decode_to_slice(hex, &mut byte).ok()?;
-            out.push(byte[0]);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
     }
     Some(out)
 }

@@ -19,6 +19,7 @@ pub mod ledger;
 pub mod login;
 pub mod memory;
 pub mod model;
+pub mod percent;
 #[cfg(feature = "server")]
 pub mod policy;
 pub mod principal;

@@ -19,22 +19,15 @@ pub(crate) async fn read(req: &mut Request) -> Result<HttpRequest, GatewayError>
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let url = req.url().map_err(|_| GatewayError::new(400, "BadRequestException", "Invalid request"))?;
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let body = match req.method() {
-        Method::Get | Method::Head | Method::Options => Vec::new(),
-        _ => req.bytes().await.unwrap_or_default(),
-    };
-    if body.len() > MAX_BODY_BYTES {
+    let bad = || GatewayError::new(400, "BadRequestException", "Invalid request");
+    let mut request = super::request_head(req).ok_or_else(bad)?;
+    if !matches!(req.method(), Method::Get | Method::Head | Method::Options) {
+        request.body = req.bytes().await.unwrap_or_default();
+    }
+    if request.body.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    Ok(HttpRequest {
-        method: req.method().to_string(),
-        path: url.path().to_owned(),
-        query: url.query().unwrap_or_default().to_owned(),
-        headers,
-        body,
-    })
+    Ok(request)
 }
 
 /// Sends an allowed request upstream, waiting at most `timeout_seconds`

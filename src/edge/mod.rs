@@ -202,18 +202,26 @@ async fn read_request(req: &mut Request) -> std::result::Result<HttpRequest, Htt
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let url = req.url().map_err(|_| too_large())?;
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let body = if req.method() == worker::Method::Post { req.bytes().await.unwrap_or_default() } else { Vec::new() };
-    if body.len() > MAX_BODY_BYTES {
+    let mut request = request_head(req).ok_or_else(too_large)?;
+    if req.method() == worker::Method::Post {
+        request.body = req.bytes().await.unwrap_or_default();
+    }
+    if request.body.len() > MAX_BODY_BYTES {
         return Err(too_large());
     }
-    Ok(HttpRequest {
+    Ok(request)
+}
+
+/// The core's view of `req` without its body (`None` if its URL does not
+/// parse, which the platform does not let happen).
+pub(crate) fn request_head(req: &Request) -> Option<HttpRequest> {
+    let url = req.url().ok()?;
+    Some(HttpRequest {
         method: req.method().to_string(),
         path: url.path().to_owned(),
         query: url.query().unwrap_or_default().to_owned(),
-        headers,
-        body,
+        headers: req.headers().entries().collect(),
+        body: Vec::new(),
     })
 }
 

@@ -51,14 +51,7 @@ pub(crate) fn binding_name(bucket: &str) -> String {
 
 /// The head of `req` (its body unread) for the core.
 pub(crate) fn head_of(req: &Request) -> Result<HttpRequest, S3Error> {
-    let url = req.url().map_err(|_| S3Error::invalid_uri())?;
-    Ok(HttpRequest {
-        method: req.method().to_string(),
-        path: url.path().to_owned(),
-        query: url.query().unwrap_or_default().to_owned(),
-        headers: req.headers().entries().collect(),
-        body: Vec::new(),
-    })
+    super::request_head(req).ok_or_else(S3Error::invalid_uri)
 }
 
 /// The CORS preflight answer for the S3 API.

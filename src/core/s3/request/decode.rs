@@ -41,26 +41,7 @@ pub fn decode_continuation_token(token: &str) -> Result<String, S3Error> {
 
 // --- Decoding ------------------------------------------------------------
 
-/// Percent-decodes `%XX` (a `+` stays a plus); `None` for a `%` without
-/// two hex digits or a result that is not UTF-8.
-pub fn percent_decode(value: &str) -> Option<String> {
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%' {
-            let digits = bytes.get(i + 1..i + 3)?;
-            let mut byte = [0u8];
-            hex::decode_to_slice(digits, &mut byte).ok()?;
-            out.push(byte[0]);
-            i += 3;
-        } else {
-            out.push(b);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
-}
+pub use crate::core::percent::decode as percent_decode;
 
 /// Whether `name` is a SigV4 query parameter of a presigned URL.
 pub(super) fn is_sigv4_parameter(name: &str) -> bool {

@@ -1,0 +1,32 @@
+//! Strict percent-decoding of the parts of a URL that a door acts on (an S3
+//! key, a query value, a gateway path): a `%` must be followed by two hex
+//! digits and the result must be UTF-8, or the part is refused. (SigV4's
+//! canonical form decodes leniently, as AWS does, in `sigv4::canonical`.)
+
+/// Percent-decodes `%XX` (a `+` stays a plus); `None` for a `%` without
+/// two hex digits or a result that is not UTF-8.
+///
+/// ```
+/// use cognate::core::percent::decode;
+/// assert_eq!(decode("a%2Fb+c%20d").as_deref(), Some("a/b+c d"));
+/// assert_eq!(decode("%zz"), None);
+/// assert_eq!(decode("%FF"), None);
+/// ```
+pub fn decode(value: &str) -> Option<String> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let digits = bytes.get(i + 1..i + 3)?;
+            let mut byte = [0u8];
+            hex::decode_to_slice(digits, &mut byte).ok()?;
+            out.push(byte[0]);
+            i += 3;
+        } else {
+            out.push(b);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
