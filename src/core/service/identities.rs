@@ -7,8 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::pools::list_error;
-use super::{unexpected, Service};
+use super::{unexpected, with_next_token, Service};
 use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
@@ -57,8 +56,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let pool_id = input.identity_pool_id.unwrap_or_default();
         self.pool(&pool_id).await?;
         let prefix = keys::member_prefix(&pool_id);
-        let limit = input.max_results.unwrap_or(60) as u32;
-        let page = self.store.list(&prefix, input.next_token.as_deref(), limit).await.map_err(list_error)?;
+        let page = self.list_page(&prefix, input.max_results, input.next_token.as_deref()).await?;
         let mut identities = Vec::with_capacity(page.keys.len());
         for key in &page.keys {
             let identity_id = &key.name[prefix.len()..];
@@ -85,11 +83,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             };
             identities.push(description);
         }
-        let mut out = json!({ "IdentityPoolId": pool_id, "Identities": identities });
-        if let Some(cursor) = page.cursor {
-            out["NextToken"] = cursor.into();
-        }
-        Ok(out)
+        Ok(with_next_token(json!({ "IdentityPoolId": pool_id, "Identities": identities }), page.cursor))
     }
 
     pub(super) async fn delete_identities(&self, input: DeleteIdentitiesInput) -> Result<Value, ApiError> {

@@ -30,7 +30,7 @@ use super::login::jwks::KeyCache;
 use super::principal::{authenticate, Principal};
 use super::protocol::{check_content_type, parse_input, HttpRequest, HttpResponse, Operation, MAX_BODY_BYTES};
 use super::records::{IdentityRecord, PoolRecord};
-use super::store::{keys, Store};
+use super::store::{keys, ListPage, Store};
 use super::token;
 
 /// The SigV4 service name of the Cognito Identity API.
@@ -190,6 +190,18 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         RouteTag::of_pool(&self.secrets.route_key, SETTINGS_AUTHORITY)
     }
 
+    /// One page of the keys under `prefix`, as the List operations page
+    /// them: at most `max_results` (default 60), after `next_token`.
+    async fn list_page(
+        &self,
+        prefix: &str,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<ListPage, ApiError> {
+        let limit = u32::try_from(max_results.unwrap_or(60)).unwrap_or(60);
+        self.store.list(prefix, next_token, limit).await.map_err(pools::list_error)
+    }
+
     /// The pool `pool_id`, or Cognito's not-found error.
     async fn pool(&self, pool_id: &str) -> Result<PoolRecord, ApiError> {
         let json = self.read(&keys::pool(pool_id), Some(self.pool_route(pool_id))).await?;
@@ -214,6 +226,14 @@ fn failed(e: ApiError, log: &mut LogLine) -> HttpResponse {
     }
     log.detail = e.detail.clone();
     HttpResponse::error(&e)
+}
+
+/// `out` with `NextToken` when there is a next page.
+fn with_next_token(mut out: Value, cursor: Option<String>) -> Value {
+    if let Some(cursor) = cursor {
+        out["NextToken"] = cursor.into();
+    }
+    out
 }
 
 fn input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{unexpected, Service};
+use super::{unexpected, with_next_token, Service};
 use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
@@ -153,8 +153,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let mut v = Violations::new();
         check_page(&mut v, &input.max_results, &input.next_token);
         v.finish()?;
-        let limit = input.max_results.unwrap_or(60) as u32;
-        let page = self.store.list(keys::POOL_PREFIX, input.next_token.as_deref(), limit).await.map_err(list_error)?;
+        let page = self.list_page(keys::POOL_PREFIX, input.max_results, input.next_token.as_deref()).await?;
         let pools: Vec<Value> = page
             .keys
             .iter()
@@ -164,11 +163,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 json!({ "IdentityPoolId": id, "IdentityPoolName": name })
             })
             .collect();
-        let mut out = json!({ "IdentityPools": pools });
-        if let Some(cursor) = page.cursor {
-            out["NextToken"] = cursor.into();
-        }
-        Ok(out)
+        Ok(with_next_token(json!({ "IdentityPools": pools }), page.cursor))
     }
 
     pub(super) async fn set_roles(&self, input: SetRolesInput) -> Result<Value, ApiError> {

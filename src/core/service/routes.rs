@@ -4,8 +4,7 @@
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::pools::list_error;
-use super::{decode, Service};
+use super::{decode, with_next_token, Service};
 use crate::core::authority::Command;
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::{ApiError, ErrorKind};
@@ -79,9 +78,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             check_page(&mut v, &input.max_results, &input.next_token);
         }
         v.finish()?;
-        let limit = input.max_results.unwrap_or(60) as u32;
-        let page =
-            self.store.list(keys::API_ROUTE_PREFIX, input.next_token.as_deref(), limit).await.map_err(list_error)?;
+        let page = self.list_page(keys::API_ROUTE_PREFIX, input.max_results, input.next_token.as_deref()).await?;
         let routes: Vec<Value> = page
             .keys
             .iter()
@@ -91,11 +88,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 json!({ "Name": name, "Upstream": upstream })
             })
             .collect();
-        let mut out = json!({ "ApiRoutes": routes });
-        if let Some(cursor) = page.cursor {
-            out["NextToken"] = cursor.into();
-        }
-        Ok(out)
+        Ok(with_next_token(json!({ "ApiRoutes": routes }), page.cursor))
     }
 
     pub(super) async fn delete_api_route(&self, input: RouteInput) -> Result<Value, ApiError> {
