@@ -81,6 +81,7 @@ pub(super) fn parse_tree(body: &[u8]) -> Result<Element, S3Error> {
             }
             Event::Text(t) => {
                 let content = t.xml10_content().map_err(|_| S3Error::malformed_xml())?;
+                raw_chars(&content)?;
                 match stack.last_mut() {
                     Some(current) => current.text.push_str(&content),
                     None if content.trim().is_empty() => {}
@@ -89,6 +90,7 @@ pub(super) fn parse_tree(body: &[u8]) -> Result<Element, S3Error> {
             }
             Event::CData(c) => {
                 let content = c.decode().map_err(|_| S3Error::malformed_xml())?;
+                raw_chars(&content)?;
                 stack.last_mut().ok_or_else(S3Error::malformed_xml)?.text.push_str(&content);
             }
             Event::GeneralRef(r) => {
@@ -112,6 +114,18 @@ pub(super) fn parse_tree(body: &[u8]) -> Result<Element, S3Error> {
     match (root, stack.is_empty()) {
         (Some(root), true) => Ok(root),
         _ => Err(S3Error::malformed_xml()),
+    }
+}
+
+/// Refuses characters XML 1.0 does not allow in a document's text (its
+/// `Char` production: no NUL, no control characters but tab, newline and
+/// carriage return, no U+FFFE/U+FFFF). The parser does not check them.
+fn raw_chars(text: &str) -> Result<(), S3Error> {
+    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
+    if text.chars().all(allowed) {
+        Ok(())
+    } else {
+        Err(S3Error::malformed_xml())
     }
 }
 

@@ -254,6 +254,10 @@ fn delete_objects_body() {
         ("MalformedXML", huge.into_bytes()),
         ("MalformedXML", deep.into_bytes()),
         ("MalformedXML", b"<Delete></Delete>".to_vec()),
+        // Found by fuzzing: characters XML 1.0 has no place for, raw in text.
+        ("MalformedXML", b"<Delete><Object><Key>a\x00b</Key></Object></Delete>".to_vec()),
+        ("MalformedXML", b"<Delete><Object><Key>a\x01b</Key></Object></Delete>".to_vec()),
+        ("MalformedXML", b"<Delete><Object><Key><![CDATA[a\x00b]]></Key></Object></Delete>".to_vec()),
         ("MalformedXML", b"<Delete><Quiet>true</Quiet></Delete>".to_vec()),
         ("MalformedXML", b"<Delete><Object><Key></Key></Object></Delete>".to_vec()),
         ("MalformedXML", b"<Delete><Object><Key/></Object></Delete>".to_vec()),
