@@ -169,12 +169,16 @@ impl HttpResponse {
     /// takes, and the headers the browser asks for (a SigV4 signer adds its
     /// own to the app's).
     pub fn gateway_preflight(requested_headers: Option<&str>) -> Self {
-        let mut answer = Self::preflight();
-        answer.headers[0].1 = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS".into();
-        if let Some(requested) = requested_headers.filter(|h| h.chars().all(|c| c.is_ascii_graphic() || c == ' ')) {
-            answer.headers[1].1 = requested.to_owned();
+        let requested = requested_headers.filter(|h| h.chars().all(|c| c.is_ascii_graphic() || c == ' '));
+        Self {
+            status: 204,
+            headers: vec![
+                ("access-control-allow-methods".into(), "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS".into()),
+                ("access-control-allow-headers".into(), requested.unwrap_or(ALLOW_HEADERS).to_owned()),
+                ("access-control-max-age".into(), "86400".into()),
+            ],
+            body: Vec::new(),
         }
-        answer
     }
 
     /// Adds what every response carries: request id, `Date`, CORS.
@@ -352,6 +356,16 @@ mod tests {
         for h in ["x-amz-target", "x-amz-security-token", "amz-sdk-invocation-id", "authorization"] {
             assert!(allowed.contains(h), "{h}");
         }
+    }
+
+    #[test]
+    fn gateway_preflights_allow_any_method_and_the_asked_headers() {
+        let r = HttpResponse::gateway_preflight(Some("authorization, x-amz-date, content-type, x-app"));
+        assert_eq!(r.status, 204);
+        assert!(r.header("access-control-allow-methods").unwrap().contains("DELETE"));
+        assert_eq!(r.header("access-control-allow-headers"), Some("authorization, x-amz-date, content-type, x-app"));
+        let odd = HttpResponse::gateway_preflight(Some("x-a\r\nset-cookie: a"));
+        assert_eq!(odd.header("access-control-allow-headers"), Some(ALLOW_HEADERS), "not echoed");
     }
 
     #[test]
