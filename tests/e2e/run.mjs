@@ -1,10 +1,24 @@
 // Runs the end-to-end suite against the built Worker in workerd: one
-// `wrangler dev` on 127.0.0.1:8790, shared by every test file; then stops it.
+// `wrangler dev` on a free port of 127.0.0.1 (COGNATE_E2E_PORT to choose
+// one) with its own state folder, shared by every test file; then stops it.
+// So a run works beside ./scripts/dev.sh and beside another run.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createServer } from 'node:net';
 import { root, startWorker } from './worker.mjs';
 
-const worker = await startWorker({ port: Number(process.env.COGNATE_E2E_PORT ?? 8790) });
+/** A port that nothing listens on now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
+const worker = await startWorker({ port, name: `e2e-${port}` });
 process.on('SIGINT', () => process.exit(130));
 
 const files = readdirSync(`${root}/tests/e2e`).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
@@ -16,4 +30,6 @@ const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(onl
 });
 const code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
+// A green run leaves nothing behind; a red one keeps its state and log.
+if (code === 0) rmSync(dirname(worker.envFile), { recursive: true, force: true });
 process.exit(code);
