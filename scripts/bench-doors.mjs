@@ -43,6 +43,7 @@ export default {
   async fetch(request, env) {
     const url = new URL(request.url);
     if (url.pathname === '/proxy') return fetch(env.UPSTREAM + '/ping' + url.search);
+    if (url.pathname === '/document') return Response.json({ issuer: 'bench', jwks_uri: 'bench' });
     const key = decodeURIComponent(url.pathname.slice(1));
     if (request.method === 'PUT') {
       await env.BUCKET.put(key, await request.arrayBuffer());
@@ -179,6 +180,12 @@ try {
   const gateway = await measure(replay(signedCallReq.url, signedCallReq.headers), CALL);
   const bareProxy = await measure(replay(`${bare.endpoint}/proxy?n=1`, {}), CALL);
   const direct = await measure(replay(`${upstreamUrl}/ping?n=1`, {}), CALL);
+  // The fixed cost of a request to the Rust Worker: its cheapest answer
+  // (the discovery document) against a bare Worker's constant JSON.
+  const cognateDocument = await measure(replay(`${endpoint}/.well-known/openid-configuration`, {}), CALL);
+  const bareDocument = await measure(replay(`${bare.endpoint}/document`, {}), CALL);
+  const who = await new AwsClient({ ...credentials, service: 'cognate', region: 'us-east-1' }).sign(`${endpoint}/whoami`);
+  const whoami = await measure(replay(who.url, who.headers), CALL);
 
   console.log(`\n1 MiB GetObject (${GET.total} requests, ${GET.inFlight} in flight; latency one at a time):`);
   console.table({
@@ -194,6 +201,14 @@ try {
     'upstream fetched directly': row(direct),
   });
   console.log(`ratio cognate / bare Worker: ${(gateway.rate / bareProxy.rate).toFixed(2)} (rate); cognate / direct: ${(gateway.rate / direct.rate).toFixed(2)} (rate)`);
+
+  console.log(`\nthe fixed cost of a request (${CALL.total} requests, ${CALL.inFlight} in flight):`);
+  console.table({
+    'cognate: the discovery document': row(cognateDocument),
+    'bare JS Worker: a constant JSON answer': row(bareDocument),
+    'cognate: /whoami (vended credentials verified, no storage)': row(whoami),
+  });
+  console.log(`ratio cognate / bare: ${(cognateDocument.rate / bareDocument.rate).toFixed(2)} (rate)`);
   console.log('(the upstream and the client share this Node process; workerd runs beside them on the same two cores)');
 } finally {
   await cognate.mf.dispose();
