@@ -445,6 +445,32 @@ test('bodies that do not match their Content-MD5 or flexible checksum are refuse
   assert.equal(status(await a.s3.send(new PutObjectCommand({ Bucket, Key, Body: 'the body', ContentMD5: rightMd5 }))), 200);
 });
 
+test('a checksum sent with an upload comes back on a read that asks for it, and the SDK checks it', async () => {
+  const Key = `${a.identityId}/checksums/x.bin`;
+  const data = randomBytes(70_000);
+  const sha = createHash('sha256').update(data).digest('base64');
+  const put = await a.s3.send(new PutObjectCommand({ Bucket, Key, Body: data, ChecksumAlgorithm: 'SHA256' }));
+  assert.equal(put.ChecksumSHA256, sha);
+  const got = await a.s3.send(new GetObjectCommand({ Bucket, Key, ChecksumMode: 'ENABLED' }));
+  assert.equal(got.ChecksumSHA256, sha, 'the stored checksum is returned');
+  assert.ok((await bytesOf(got)).equals(data), 'and the body passes the SDK\'s own check against it');
+  const plain = await a.s3.send(new GetObjectCommand({ Bucket, Key }));
+  await bytesOf(plain);
+  const head = await a.s3.send(new HeadObjectCommand({ Bucket, Key }));
+  assert.equal(head.ChecksumSHA256, undefined, 'not sent unless asked for');
+
+  // A presigned PUT that carries the checksum of its real body is accepted.
+  const body = randomBytes(2048);
+  const crc = await a.s3.send(new PutObjectCommand({ Bucket, Key: `${a.identityId}/checksums/probe`, Body: body, ChecksumAlgorithm: 'CRC32' }));
+  const presigned = await getSignedUrl(a.s3, new PutObjectCommand({ Bucket, Key: `${a.identityId}/checksums/presigned`, ChecksumCRC32: crc.ChecksumCRC32 }), { expiresIn: 300 });
+  const sent = await fetch(presigned, { method: 'PUT', body });
+  assert.equal(sent.status, 200, await sent.clone().text());
+  await sent.text();
+  const other = await fetch(presigned, { method: 'PUT', body: randomBytes(2048) });
+  assert.equal(other.status, 400);
+  assert.match(await other.text(), /<Code>BadDigest<\/Code>/);
+});
+
 test('CORS: preflights from any origin pass, and answers expose ETag', async () => {
   const Key = `${a.identityId}/cors.txt`;
   await a.s3.send(new PutObjectCommand({ Bucket, Key, Body: 'cors' }));
