@@ -64,21 +64,22 @@ impl From<AuthError> for ApiError {
 }
 
 /// A request whose signature has been verified: who signed it, what the
-/// signature covers, and the signing key (for the aws-chunked chain of an
-/// S3 upload, which continues the request's signature).
+/// signature covers, and, when its body is signed chunk by chunk, the
+/// signing key (the aws-chunked chain continues the request's signature).
 #[derive(Clone)]
 pub struct Authenticated {
     /// Who signed.
     pub principal: Principal,
     /// The verified authorization (its payload claim is still a claim).
     pub authorization: Authorization,
-    signing_key: [u8; 32],
+    signing_key: Option<[u8; 32]>,
 }
 
 impl Authenticated {
-    /// The SigV4 signing key of the request's scope, for chunk signatures only.
-    pub fn expose_signing_key(&self) -> &[u8; 32] {
-        &self.signing_key
+    /// The SigV4 signing key of the request's scope, for chunk signatures
+    /// only; `None` unless the payload claim is signed chunks.
+    pub fn expose_signing_key(&self) -> Option<&[u8; 32]> {
+        self.signing_key.as_ref()
     }
 }
 
@@ -124,7 +125,10 @@ pub fn authenticate_as(
         }
     };
     sigv4::verify(request, &auth, &secret, now, expected)?;
-    let signing_key = sigv4::signing_key(&secret, &auth.scope_date, &auth.region, &auth.service);
+    let signing_key = auth
+        .payload
+        .has_signed_chunks()
+        .then(|| sigv4::signing_key(&secret, &auth.scope_date, &auth.region, &auth.service));
     Ok(Authenticated { principal, authorization: auth, signing_key })
 }
 

@@ -67,9 +67,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let (config, secrets) = &*settings;
     let path = req.path();
     let preflight = req.method() == worker::Method::Options;
-    let door = gateway_path(&path).filter(|_| !preflight);
+    let gateway_door = !preflight && crate::core::gateway::route_path(&path).is_some();
     let s3_door = s3::is_s3_path(&path);
-    let static_asset = door.is_none()
+    let static_asset = !gateway_door
         && !s3_door
         && matches!(req.method(), worker::Method::Get | worker::Method::Head)
         && !crate::core::service::whoami::serves_get(&path);
@@ -95,9 +95,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         random: &platform::JsRandom,
     };
     if s3_door {
-        return serve_s3(req, &env, &service, config).await;
+        return serve_s3(req, &env, &service, &store, config).await;
     }
-    if door.is_some() {
+    if gateway_door {
         let secure = req.url().is_ok_and(|u| u.scheme() == "https");
         let answer = match gateway::read(&mut req).await {
             Ok(request) => match service.gateway(&request, secure).await {
@@ -132,6 +132,7 @@ async fn serve_s3<S, A, K, H, V>(
     req: Request,
     env: &Env,
     service: &Service<'_, S, A, K, H, V>,
+    store: &kv::KvStore,
     config: &Config,
 ) -> Result<Response>
 where
@@ -147,10 +148,9 @@ where
     }
     let is_head = req.method() == worker::Method::Head;
     let secure = req.url().is_ok_and(|u| u.scheme() == "https");
-    let store = kv::KvStore::new(env.kv(KV_BINDING)?);
     let cx = s3::S3Context {
         env,
-        store: &store,
+        store,
         region: &config.region,
         buckets: &config.s3_buckets,
         account_id: &config.account_id,
@@ -173,10 +173,6 @@ where
             s3::error_response(&e, &request_id, is_head)
         }
     }
-}
-
-fn gateway_path(path: &str) -> Option<crate::core::gateway::RoutePath<'_>> {
-    crate::core::gateway::route_path(path)
 }
 
 /// A refusal of the gateway, logged by its type (and detail, never a token).

@@ -84,7 +84,7 @@ fn respond(status: u16, headers: &[(String, String)], body: Vec<u8>) -> worker::
     Ok(response.with_status(status).with_headers(out))
 }
 
-fn r2_failed(e: worker::Error) -> S3Error {
+fn r2_failed(e: impl std::fmt::Display) -> S3Error {
     let text = e.to_string();
     if text.contains("10024") || text.contains("does not exist") && text.contains("upload") {
         return S3Error::new("NoSuchUpload", 404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.");

@@ -102,8 +102,7 @@ pub(super) async fn upload_part(
     let upload = bucket.resume_multipart_upload(key.to_owned(), upload_id.to_owned()).map_err(r2_failed)?;
     let (data, outcome) = checked_body(req, &grant.authenticated).await?;
     let uploaded = upload.upload_part(part_number, data).await;
-    let stored = uploaded.as_ref().map(drop).map_err(|e| worker::Error::RustError(e.to_string()));
-    let digests = body_outcome(&outcome, stored)?;
+    let digests = body_outcome(&outcome, uploaded.as_ref().map(drop))?;
     let part = uploaded.map_err(r2_failed)?;
     let etag = part.etag();
     let now_ms = js_sys::Date::now() as u64;

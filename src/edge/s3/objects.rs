@@ -239,7 +239,7 @@ pub(super) async fn put_object(
     let put = bucket.put(key.to_owned(), data);
     let put = put.http_metadata(http_metadata(&p.metadata)).custom_metadata(custom);
     let stored = put.execute().await;
-    let digests = body_outcome(&outcome, stored.map(drop))?;
+    let digests = body_outcome(&outcome, stored.as_ref().map(drop))?;
     cx.ok(200, digest_headers(digests.etag(), &digests), Vec::new())
 }
 

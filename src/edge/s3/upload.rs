@@ -56,7 +56,7 @@ fn chunk_signing(auth: &Authenticated) -> Option<ChunkSigning> {
     let a = &auth.authorization;
     let seed = a.seed_signature()?;
     let amz_date = time::format_amz_date(a.request_time);
-    Some(ChunkSigning::new(*auth.expose_signing_key(), amz_date, a.credential_scope(), seed))
+    Some(ChunkSigning::new(*auth.expose_signing_key()?, amz_date, a.credential_scope(), seed))
 }
 
 fn body_error(e: &BodyError) -> S3Error {
@@ -142,7 +142,7 @@ pub(super) async fn checked_body(req: &mut Request, auth: &Authenticated) -> Res
 
 /// The outcome of a checked upload: the body's own refusal wins over the
 /// store's failure it caused.
-pub(super) fn body_outcome(outcome: &Outcome, stored: worker::Result<()>) -> Result<BodyDigests, S3Error> {
+pub(super) fn body_outcome(outcome: &Outcome, stored: Result<(), &worker::Error>) -> Result<BodyDigests, S3Error> {
     match (outcome.borrow_mut().take(), stored) {
         (Some(Err(e)), _) => Err(body_error(&e)),
         (Some(Ok(digests)), Ok(())) => Ok(digests),
