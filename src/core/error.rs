@@ -185,6 +185,16 @@ impl ApiError {
         )
     }
 
+    /// IAM's answer for a role policy that does not exist.
+    pub fn no_such_role_policy(name: &str) -> Self {
+        Self::new(ErrorKind::NoSuchEntity, format!("The role policy with name {name} cannot be found."))
+    }
+
+    /// The answer for a gateway route that does not exist (worded as IAM's).
+    pub fn no_such_api_route(name: &str) -> Self {
+        Self::new(ErrorKind::NoSuchEntity, format!("The API route with name {name} cannot be found."))
+    }
+
     /// An internal failure; `message` must hold nothing secret.
     pub fn internal(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::InternalError, message)

@@ -15,8 +15,7 @@ fn policy_chars(document: &str) -> usize {
 }
 
 fn no_such_policy(role_arn: &str, name: &str) -> ApiError {
-    ApiError::new(ErrorKind::NoSuchEntity, format!("The role policy with name {name} cannot be found."))
-        .with_detail(format!("no policy {name} on {role_arn}"))
+    ApiError::no_such_role_policy(name).with_detail(format!("no policy {name} on {role_arn}"))
 }
 
 pub(super) fn put_role_policy(
@@ -67,7 +66,7 @@ pub(super) fn put_api_route(ledger: &mut impl Ledger, route: ApiRoute) -> Result
 pub(super) fn delete_api_route(ledger: &mut impl Ledger, name: &str) -> Result<Outcome, ApiError> {
     let key = keys::api_route(name);
     if ledger.get(&key)?.is_none() {
-        return Err(ApiError::new(ErrorKind::NoSuchEntity, format!("The API route with name {name} cannot be found.")));
+        return Err(ApiError::no_such_api_route(name));
     }
     ledger.commit(Mutation::Delete { key })?;
     Ok(Outcome::Done)

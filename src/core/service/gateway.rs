@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::{decode, Service};
 use crate::core::access::{decide, request_context, RequestFacts};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
-use crate::core::error::{ApiError, ErrorKind};
+use crate::core::error::ApiError;
 use crate::core::gateway::{
     forward_headers, invoke_arn, resource_path, route_path, upstream_url, GatewayError, Upstream, INVOKE_ACTION,
     SIGNING_SERVICE,
@@ -30,16 +30,10 @@ pub struct Forward {
     pub headers: Vec<(String, String)>,
 }
 
-/// A refused signature as API Gateway answers it: 403 with the error's type.
+/// A refused signature as API Gateway answers it: 403, with the type and
+/// message AWS's JSON services use.
 fn refused(e: ApiError) -> GatewayError {
-    let error_type = match e.kind {
-        ErrorKind::MissingAuthenticationToken => "MissingAuthenticationTokenException",
-        ErrorKind::IncompleteSignature => "IncompleteSignatureException",
-        ErrorKind::InvalidSignature => "InvalidSignatureException",
-        ErrorKind::ExpiredToken => "ExpiredTokenException",
-        _ => "UnrecognizedClientException",
-    };
-    GatewayError::new(403, error_type, e.message)
+    GatewayError::new(403, e.kind.wire_name(), e.message)
 }
 
 fn internal(e: ApiError) -> GatewayError {

@@ -76,7 +76,6 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let document = document.unwrap_or_default();
         PolicyDocument::parse(&document)
             .map_err(|e| ApiError::new(ErrorKind::MalformedPolicyDocument, e.to_string()))?;
-        self.settings_cache.forget_policies(&role_arn);
         let command = Command::PutRolePolicy { role_arn: role_arn.clone(), name, document };
         let applied = self.authority.apply(self.settings_route(), command).await;
         self.settings_cache.forget_policies(&role_arn);
@@ -89,10 +88,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let record = self.role_policies_consistent(&role_arn).await?;
         match record.policies.get(&name) {
             Some(document) => Ok(json!({ "RoleArn": role_arn, "PolicyName": name, "PolicyDocument": document })),
-            None => Err(ApiError::new(
-                ErrorKind::NoSuchEntity,
-                format!("The role policy with name {name} cannot be found."),
-            )),
+            None => Err(ApiError::no_such_role_policy(&name)),
         }
     }
 

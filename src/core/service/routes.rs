@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::{decode, with_next_token, Service};
 use crate::core::authority::Command;
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
-use crate::core::error::{ApiError, ErrorKind};
+use crate::core::error::ApiError;
 use crate::core::gateway::{Upstream, MAX_UPSTREAM_CHARS};
 use crate::core::model::check_page;
 use crate::core::records::ApiRoute;
@@ -26,10 +26,6 @@ pub(super) struct RouteInput {
 pub(super) struct ListRoutesInput {
     max_results: Option<i64>,
     next_token: Option<String>,
-}
-
-fn no_such_route(name: &str) -> ApiError {
-    ApiError::new(ErrorKind::NoSuchEntity, format!("The API route with name {name} cannot be found."))
 }
 
 fn route_json(route: &ApiRoute) -> Value {
@@ -68,7 +64,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) async fn get_api_route(&self, input: RouteInput) -> Result<Value, ApiError> {
         let (name, _) = input.check(false)?;
         let json = self.read(&keys::api_route(&name), Some(self.settings_route())).await?;
-        let route: ApiRoute = decode(json.as_deref())?.ok_or_else(|| no_such_route(&name))?;
+        let route: ApiRoute = decode(json.as_deref())?.ok_or_else(|| ApiError::no_such_api_route(&name))?;
         Ok(route_json(&route))
     }
 
