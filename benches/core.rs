@@ -111,7 +111,7 @@ fn benches(c: &mut Criterion) {
     let authority = MemoryAuthority::new(store.clone());
     let signer = P256(key);
     let key_cache = std::cell::RefCell::new(KeyCache::default());
-    let settings_cache = cognate::core::settings_cache::SettingsCache::default();
+    let cache = cognate::core::isolate_cache::IsolateCache::default();
     let service = Service {
         config: &config,
         secrets: &secrets,
@@ -121,7 +121,7 @@ fn benches(c: &mut Criterion) {
         http: &NoHttp,
         verifier: &NativeVerifier,
         key_cache: &key_cache,
-        settings_cache: &settings_cache,
+        cache: &cache,
         clock: &*clock,
         random: &OsRandom,
     };

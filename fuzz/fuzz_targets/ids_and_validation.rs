@@ -10,7 +10,8 @@
 
 use std::sync::OnceLock;
 
-use cognate::core::ids::{new_identity_id, new_pool_id, region_of, RouteTag};
+use cognate::core::ids::{issued_by, new_guest_id, new_identity_id, new_pool_id, region_of, RouteTag};
+use cognate::core::keys::HashKey;
 use cognate::core::time;
 use cognate::core::validate::{Pattern, Violations};
 use cognate_fuzz::CounterRandom;
@@ -109,11 +110,19 @@ fn generated_ids(data: &[u8], s: &str) {
     let region = if region.is_empty() { "us-east-1" } else { region.as_str() };
     let tag = RouteTag(u32::from_le_bytes(number(data, 0)));
     let rng = CounterRandom::new(u64::from_le_bytes(number(data, 4)));
-    let identity = new_identity_id(region, tag, &rng);
-    assert_eq!(RouteTag::of_identity(&identity), Some(tag), "{identity}");
-    assert!(Pattern::Id.matches(&identity), "{identity}");
-    assert_eq!(region_of(&identity), Some(region));
-    assert_eq!(identity.len(), region.len() + 37);
+    let key = HashKey::parse(&"A".repeat(43)).expect("a valid key").guest_key(s);
+    let guest = new_guest_id(region, tag, &key, &rng);
+    let identity = new_identity_id(region, tag, &key, &rng);
+    assert!(issued_by(&guest, &key), "{guest}");
+    assert!(!issued_by(&identity, &key), "{identity}");
+    // Whatever the input, only the minted guest id proves itself.
+    assert_eq!(issued_by(s, &key), s == guest);
+    for id in [&guest, &identity] {
+        assert_eq!(RouteTag::of_identity(id), Some(tag), "{id}");
+        assert!(Pattern::Id.matches(id), "{id}");
+        assert_eq!(region_of(id), Some(region));
+        assert_eq!(id.len(), region.len() + 37);
+    }
     let pool = new_pool_id(region, &rng);
     assert!(Pattern::Id.matches(&pool), "{pool}");
     assert_eq!(RouteTag::of_identity(&pool), None, "{pool} is not an identity id");

@@ -204,7 +204,7 @@ impl<'f> Session<'f> {
             http: &NoHttp,
             verifier: &NativeVerifier,
             key_cache: &self.key_cache,
-            settings_cache: &cognate::core::settings_cache::SettingsCache::default(),
+            cache: &cognate::core::isolate_cache::IsolateCache::default(),
             clock: &FixedClock,
             random: &self.random,
         };

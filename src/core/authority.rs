@@ -24,6 +24,8 @@ pub enum Command {
     CreatePool {
         /// The new pool, with its id.
         record: PoolRecord,
+        /// Its routing tag, as 8 hex digits (the name of `route/<tag>`).
+        tag: String,
     },
     /// Replace a pool's settings (roles and mappings are kept).
     UpdatePool {
@@ -34,6 +36,8 @@ pub enum Command {
     DeletePool {
         /// The pool.
         pool_id: String,
+        /// Its routing tag, as 8 hex digits.
+        tag: String,
     },
     /// Replace a pool's roles and role mappings.
     SetRoles {
@@ -44,19 +48,23 @@ pub enum Command {
         /// The role mappings.
         role_mappings: BTreeMap<String, RoleMapping>,
     },
-    /// Create a guest identity.
-    CreateGuest {
-        /// The pool.
-        pool_id: String,
-        /// The new identity's id (made by the caller).
-        identity_id: String,
-        /// The time of creation.
-        now: u64,
-    },
     /// Delete identities; ids this authority does not hold are skipped.
     DeleteIdentities {
         /// The identities.
         identity_ids: Vec<String>,
+        /// Those whose ids prove themselves (checked by the caller), with
+        /// their pools: each leaves a tombstone, stored or not, so the id
+        /// cannot come back as a guest that was never stored.
+        #[serde(default)]
+        proven: BTreeMap<String, String>,
+        /// The time.
+        now: u64,
+    },
+    /// The ids of the pools this authority holds (those whose routing tag
+    /// is `tag`), restoring the store's `route/<tag>` key if it is missing.
+    PoolsOfTag {
+        /// The routing tag, as 8 hex digits.
+        tag: String,
     },
     /// Sign in with verified logins: find their identity or make one, link
     /// unowned logins, merge identities that own others (the owner wins).
@@ -68,6 +76,10 @@ pub enum Command {
         /// The identity the call names (GetCredentialsForIdentity,
         /// GetOpenIdToken), if any.
         target: Option<String>,
+        /// The target's id proved itself (checked by the caller): with no
+        /// record and no tombstone, it is a guest that was never stored.
+        #[serde(default)]
+        proven_target: bool,
         /// The id for a new identity, if one is needed (made by the caller).
         new_identity_id: String,
         /// The time.
@@ -147,6 +159,11 @@ pub enum Outcome {
         /// Their ids.
         identity_ids: Vec<String>,
     },
+    /// The ids of the pools of one routing tag.
+    Pools {
+        /// Their ids, in order.
+        pool_ids: Vec<String>,
+    },
     /// The value read.
     Value {
         /// The value, if the key exists.
@@ -169,6 +186,11 @@ fn read<T: for<'de> Deserialize<'de>>(ledger: &impl Ledger, key: &str) -> Result
             .map(Some)
             .map_err(|e| ApiError::internal(format!("corrupt record at {key}: {e}"))),
     }
+}
+
+/// The record of `identity_id`, if it has one that is not a tombstone.
+fn identity_record(ledger: &impl Ledger, identity_id: &str) -> Result<Option<IdentityRecord>, ApiError> {
+    Ok(read::<IdentityRecord>(ledger, &keys::identity(identity_id))?.filter(|r| !r.deleted))
 }
 
 fn pool(ledger: &impl Ledger, pool_id: &str) -> Result<PoolRecord, ApiError> {
@@ -204,38 +226,72 @@ fn remove_identity(ledger: &mut impl Ledger, identity_id: &str, record: &Identit
     ledger.commit(Mutation::Delete { key: keys::identity(identity_id) })
 }
 
+/// The pool ids this authority holds, in order.
+fn pool_ids(ledger: &impl Ledger) -> Result<Vec<String>, LedgerError> {
+    Ok(ledger.keys_with_prefix(keys::POOL_PREFIX)?.iter().map(|k| k[keys::POOL_PREFIX.len()..].to_owned()).collect())
+}
+
+/// Writes `route/<tag>` as the pools held now (removes it when none are).
+fn put_route(ledger: &mut impl Ledger, tag: &str) -> Result<Vec<String>, LedgerError> {
+    let ids = pool_ids(ledger)?;
+    let key = keys::route(tag);
+    if ids.is_empty() {
+        ledger.commit(Mutation::Delete { key })?;
+    } else {
+        let value = serde_json::to_string(&ids).expect("ids serialize");
+        ledger.commit(Mutation::Put { key, value, metadata: None })?;
+    }
+    Ok(ids)
+}
+
 /// Runs `command` on `ledger`. Changes are committed to the ledger (and
 /// queued for the read store) only when the command succeeds.
 pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, ApiError> {
     match command {
-        Command::CreatePool { record } => {
+        Command::CreatePool { record, tag } => {
             if ledger.get(&keys::pool(record.id()))?.is_some() {
                 let message = format!("IdentityPool '{}' already exists.", record.id());
                 return Err(ApiError::new(ErrorKind::ResourceConflict, message));
             }
             put_pool(ledger, &record)?;
+            put_route(ledger, &tag)?;
             Ok(Outcome::Pool { record })
         }
-        Command::UpdatePool { config } => {
+        Command::UpdatePool { mut config } => {
             let pool_id = config.identity_pool_id.clone().unwrap_or_default();
             let mut record = pool(ledger, &pool_id)?;
+            // An update that names no tags keeps the pool's (and so its guest storage).
+            if config.identity_pool_tags.is_none() {
+                config.identity_pool_tags = record.config.identity_pool_tags.take();
+            }
             record.config = config;
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
-        Command::DeletePool { pool_id } => {
+        Command::DeletePool { pool_id, tag } => {
             pool(ledger, &pool_id)?;
-            let prefix = keys::member_prefix(&pool_id);
-            for member in ledger.keys_with_prefix(&prefix)? {
-                let identity_id = &member[prefix.len()..];
-                if let Some(record) = read::<IdentityRecord>(ledger, &keys::identity(identity_id))? {
-                    remove_identity(ledger, identity_id, &record)?;
-                } else {
-                    ledger.commit(Mutation::Delete { key: member.clone() })?;
+            // Every identity of the pool has a record here (tombstones too);
+            // a member key with none is left from before records were kept.
+            for key in ledger.keys_with_prefix("identity/")? {
+                let identity_id = &key["identity/".len()..];
+                match read::<IdentityRecord>(ledger, &key)? {
+                    Some(record) if record.pool == pool_id => remove_identity(ledger, identity_id, &record)?,
+                    _ => {}
                 }
             }
+            for member in ledger.keys_with_prefix(&keys::member_prefix(&pool_id))? {
+                ledger.commit(Mutation::Delete { key: member })?;
+            }
             ledger.commit(Mutation::Delete { key: keys::pool(&pool_id) })?;
+            put_route(ledger, &tag)?;
             Ok(Outcome::Done)
+        }
+        Command::PoolsOfTag { tag } => {
+            let pool_ids = pool_ids(ledger)?;
+            if !pool_ids.is_empty() && ledger.get(&keys::route(&tag))?.is_none() {
+                put_route(ledger, &tag)?;
+            }
+            Ok(Outcome::Pools { pool_ids })
         }
         Command::SetRoles { pool_id, roles, role_mappings } => {
             let mut record = pool(ledger, &pool_id)?;
@@ -244,30 +300,34 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
-        Command::CreateGuest { pool_id, identity_id, now } => {
-            let record = pool(ledger, &pool_id)?;
-            if !record.config.allows_guests() {
-                return Err(ApiError::no_guests());
-            }
-            if ledger.get(&keys::identity(&identity_id))?.is_some() {
-                return Err(ApiError::internal("identity id collision"));
-            }
-            let record =
-                IdentityRecord { pool: pool_id, logins: Vec::new(), created: now, modified: now, disabled: false };
-            put_identity(ledger, &identity_id, &record)?;
-            Ok(Outcome::Identity { identity_id, record })
-        }
-        Command::DeleteIdentities { identity_ids } => {
+        Command::DeleteIdentities { identity_ids, proven, now } => {
             let mut deleted = Vec::new();
             for identity_id in identity_ids {
-                if let Some(record) = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))? {
-                    remove_identity(ledger, &identity_id, &record)?;
-                    deleted.push(identity_id);
+                let stored = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))?;
+                let pool_id = match (&stored, proven.get(&identity_id)) {
+                    (Some(r), _) if r.deleted => continue,
+                    (Some(record), _) => {
+                        remove_identity(ledger, &identity_id, record)?;
+                        record.pool.clone()
+                    }
+                    // A guest never stored: its list entry may exist all the same.
+                    (None, Some(pool_id)) => {
+                        ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
+                        pool_id.clone()
+                    }
+                    (None, None) => continue,
+                };
+                if proven.contains_key(&identity_id) {
+                    let tombstone = IdentityRecord::tombstone(&pool_id, now);
+                    let value = serde_json::to_string(&tombstone).expect("records serialize");
+                    ledger.commit(Mutation::Put { key: keys::identity(&identity_id), value, metadata: None })?;
                 }
+                deleted.push(identity_id);
             }
             Ok(Outcome::Deleted { identity_ids: deleted })
         }
-        Command::SignIn { pool_id, logins, target, new_identity_id, now } => {
+        Command::SignIn { pool_id, logins, target, proven_target, new_identity_id, now } => {
+            let target = target.map(|id| Target { id, proven: proven_target });
             sign_in(ledger, &pool_id, &logins, target, new_identity_id, now)
         }
         Command::Unlink { identity_id, proven, remove, now } => unlink(ledger, identity_id, &proven, &remove, now),
@@ -290,9 +350,26 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
 /// Most logins one identity may have, as in Cognito.
 pub const MAX_LOGINS_PER_IDENTITY: usize = 20;
 
-fn identity_in(ledger: &impl Ledger, identity_id: &str, pool_id: &str) -> Result<IdentityRecord, ApiError> {
+/// The identity a sign-in names.
+struct Target {
+    id: String,
+    /// Its id proved itself: with no record and no tombstone it is a guest
+    /// that was never stored.
+    proven: bool,
+}
+
+/// The record of an identity of `pool_id` (a proven target's guest record
+/// if it was never stored), or Cognito's not-found error.
+fn identity_in(
+    ledger: &impl Ledger,
+    identity_id: &str,
+    pool_id: &str,
+    proven: bool,
+    now: u64,
+) -> Result<IdentityRecord, ApiError> {
     match read::<IdentityRecord>(ledger, &keys::identity(identity_id))? {
-        Some(r) if r.pool == pool_id => Ok(r),
+        Some(r) if r.pool == pool_id && !r.deleted => Ok(r),
+        None if proven => Ok(IdentityRecord::guest(pool_id, now)),
         _ => Err(ApiError::identity_not_found(identity_id)),
     }
 }
@@ -300,7 +377,7 @@ fn identity_in(ledger: &impl Ledger, identity_id: &str, pool_id: &str) -> Result
 /// The owner of a login, if the login is linked to a live identity.
 fn owner(ledger: &impl Ledger, pool_id: &str, login: &LoginRef) -> Result<Option<String>, ApiError> {
     let Some(id) = ledger.get(&keys::login(pool_id, &login.mac))? else { return Ok(None) };
-    let live = read::<IdentityRecord>(ledger, &keys::identity(&id))?.is_some_and(|r| !r.disabled);
+    let live = identity_record(ledger, &id)?.is_some_and(|r| !r.disabled);
     Ok(live.then_some(id))
 }
 
@@ -308,46 +385,51 @@ fn sign_in(
     ledger: &mut impl Ledger,
     pool_id: &str,
     logins: &[LoginRef],
-    target: Option<String>,
+    target: Option<Target>,
     new_identity_id: String,
     now: u64,
 ) -> Result<Outcome, ApiError> {
     pool(ledger, pool_id)?;
     let owners = logins.iter().map(|l| owner(ledger, pool_id, l)).collect::<Result<Vec<_>, _>>()?;
-    if let Some(t) = &target {
-        let record = identity_in(ledger, t, pool_id)?;
+    let mut named: Option<(String, IdentityRecord)> = None;
+    if let Some(t) = target {
+        let record = identity_in(ledger, &t.id, pool_id, t.proven, now)?;
         if record.disabled {
-            return Err(ApiError::identity_disabled(t));
+            return Err(ApiError::identity_disabled(&t.id));
         }
         // Linking to an authenticated identity needs one of its own logins.
-        if !record.is_guest() && !owners.iter().any(|o| o.as_deref() == Some(t.as_str())) {
+        if !record.is_guest() && !owners.iter().any(|o| o.as_deref() == Some(t.id.as_str())) {
             return Err(ApiError::logins_dont_match());
         }
+        named = Some((t.id, record));
     }
     // The identity that already owns a login wins; else the named one; else a new one.
-    let winner = owners.iter().flatten().next().cloned().or(target.clone()).unwrap_or(new_identity_id);
-    let mut record = match read::<IdentityRecord>(ledger, &keys::identity(&winner))? {
-        Some(r) => r,
-        None => IdentityRecord {
-            pool: pool_id.to_owned(),
-            logins: Vec::new(),
-            created: now,
-            modified: now,
-            disabled: false,
-        },
+    let winner = owners
+        .iter()
+        .flatten()
+        .next()
+        .cloned()
+        .or_else(|| named.as_ref().map(|(id, _)| id.clone()))
+        .unwrap_or(new_identity_id);
+    let stored = identity_record(ledger, &winner)?;
+    let mut record = match (&stored, &named) {
+        (Some(r), _) => r.clone(),
+        (None, Some((id, r))) if *id == winner => r.clone(),
+        (None, _) => IdentityRecord::guest(pool_id, now),
     };
     let mut losers: Vec<String> = owners.iter().flatten().filter(|o| **o != winner).cloned().collect();
-    if let Some(t) = target.filter(|t| *t != winner) {
-        losers.push(t);
-    }
     losers.sort();
     losers.dedup();
     let mut merged: Vec<(String, IdentityRecord)> = Vec::new();
     let mut all = record.logins.clone();
     for loser in &losers {
-        let r = identity_in(ledger, loser, pool_id)?;
+        let r = identity_in(ledger, loser, pool_id, false, now)?;
         all.extend(r.logins.iter().cloned());
         merged.push((loser.clone(), r));
+    }
+    if let Some((id, r)) = named.filter(|(id, _)| *id != winner && !losers.contains(id)) {
+        all.extend(r.logins.iter().cloned());
+        merged.push((id, r));
     }
     all.extend(logins.iter().cloned());
     let mut unique: Vec<LoginRef> = Vec::new();
@@ -366,7 +448,7 @@ fn sign_in(
     if unique.len() > MAX_LOGINS_PER_IDENTITY {
         return Err(ApiError::new(ErrorKind::ResourceConflict, "An identity can have at most 20 logins."));
     }
-    let changed = unique.len() != record.logins.len() || ledger.get(&keys::identity(&winner))?.is_none();
+    let changed = unique.len() != record.logins.len() || stored.is_none();
     for (id, mut r) in merged {
         r.logins.clear();
         r.disabled = true;
@@ -395,8 +477,8 @@ fn unlink(
     remove: &[String],
     now: u64,
 ) -> Result<Outcome, ApiError> {
-    let mut record = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))?
-        .ok_or_else(|| ApiError::identity_not_found(&identity_id))?;
+    let mut record =
+        identity_record(ledger, &identity_id)?.ok_or_else(|| ApiError::identity_not_found(&identity_id))?;
     if record.disabled {
         return Err(ApiError::identity_disabled(&identity_id));
     }
@@ -430,6 +512,8 @@ mod tests {
 
     const POOL: &str = "us-east-1:11111111-1111-4111-8111-111111111111";
     const GUEST: &str = "us-east-1:22222222-2222-8222-8222-222222222222";
+    const OTHER: &str = "us-east-1:33333333-3333-8333-8333-333333333333";
+    const TAG: &str = "0badcafe";
 
     fn create(ledger: &mut MemoryLedger, guests: bool) {
         let config = IdentityPool {
@@ -445,35 +529,106 @@ mod tests {
             principal_tags: BTreeMap::new(),
             created: 5,
         };
-        execute(ledger, Command::CreatePool { record }).unwrap();
+        execute(ledger, Command::CreatePool { record, tag: TAG.into() }).unwrap();
     }
 
+    /// Stores a guest as a link of `GUEST` would: by signing in to it.
     fn guest(ledger: &mut MemoryLedger, id: &str) -> Result<Outcome, ApiError> {
-        execute(ledger, Command::CreateGuest { pool_id: POOL.into(), identity_id: id.into(), now: 9 })
+        execute(
+            ledger,
+            Command::SignIn {
+                pool_id: POOL.into(),
+                logins: vec![login("p9", &format!("mac-of-{id}"))],
+                target: Some(id.into()),
+                proven_target: true,
+                new_identity_id: "us-east-1:unused".into(),
+                now: 9,
+            },
+        )
+    }
+
+    fn delete(ledger: &mut MemoryLedger, ids: &[&str], proven: &[&str]) -> Outcome {
+        let identity_ids = ids.iter().map(|s| s.to_string()).collect();
+        let proven = proven.iter().map(|id| (id.to_string(), POOL.to_owned())).collect();
+        execute(ledger, Command::DeleteIdentities { identity_ids, proven, now: 20 }).unwrap()
     }
 
     #[test]
-    fn guests_need_a_pool_that_allows_them() {
+    fn a_pool_is_listed_under_its_routing_tag_until_deleted() {
         let mut l = MemoryLedger::default();
-        assert_eq!(guest(&mut l, GUEST).unwrap_err().kind, ErrorKind::ResourceNotFound);
-        create(&mut l, false);
-        let err = guest(&mut l, GUEST).unwrap_err();
-        assert_eq!(err.message, "Unauthenticated access is not supported for this identity pool.");
-        assert!(l.get(&keys::identity(GUEST)).unwrap().is_none());
+        let tag_key = keys::route(TAG);
+        create(&mut l, true);
+        assert_eq!(l.get(&tag_key).unwrap().as_deref(), Some(format!("[\"{POOL}\"]").as_str()));
+        // An older store without the key gets it back when the pools are asked for.
+        l.commit(Mutation::Delete { key: tag_key.clone() }).unwrap();
+        let out = execute(&mut l, Command::PoolsOfTag { tag: TAG.into() }).unwrap();
+        assert_eq!(out, Outcome::Pools { pool_ids: vec![POOL.into()] });
+        assert!(l.get(&tag_key).unwrap().is_some());
+        execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
+        assert!(l.get(&tag_key).unwrap().is_none());
     }
 
     #[test]
-    fn deleting_a_pool_deletes_its_identities() {
+    fn deleting_a_pool_deletes_its_identities_and_tombstones() {
         let mut l = MemoryLedger::default();
         create(&mut l, true);
         guest(&mut l, GUEST).unwrap();
         assert!(l.get(&keys::member(POOL, GUEST)).unwrap().is_some());
-        execute(&mut l, Command::DeletePool { pool_id: POOL.into() }).unwrap();
+        delete(&mut l, &[OTHER], &[OTHER]);
+        assert!(l.get(&keys::identity(OTHER)).unwrap().is_some(), "a tombstone");
+        execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
         assert!(l.get(&keys::pool(POOL)).unwrap().is_none());
         assert!(l.get(&keys::identity(GUEST)).unwrap().is_none());
-        assert!(l.keys_with_prefix("").unwrap().is_empty());
-        let err = execute(&mut l, Command::DeletePool { pool_id: POOL.into() }).unwrap_err();
+        assert!(l.keys_with_prefix("").unwrap().is_empty(), "{:?}", l.keys_with_prefix("").unwrap());
+        let err = execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap_err();
         assert_eq!(err.message, format!("IdentityPool '{POOL}' not found."));
+    }
+
+    #[test]
+    fn a_deleted_guest_that_proves_itself_stays_gone() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        // Never stored: deleting it leaves a tombstone and drops its list entry.
+        let out = delete(&mut l, &[GUEST], &[GUEST]);
+        assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
+        let pending: Vec<_> = l.pending(100).unwrap().into_iter().map(|(_, m)| m).collect();
+        assert!(pending.contains(&Mutation::Delete { key: keys::member(POOL, GUEST) }));
+        assert_eq!(guest(&mut l, GUEST).unwrap_err().kind, ErrorKind::ResourceNotFound, "not linked back to life");
+        assert_eq!(delete(&mut l, &[GUEST], &[GUEST]), Outcome::Deleted { identity_ids: vec![] }, "once");
+        // An id that does not prove itself and was never stored is not ours.
+        assert_eq!(delete(&mut l, &[OTHER], &[]), Outcome::Deleted { identity_ids: vec![] });
+        // A stored, unproven identity is removed outright.
+        let id = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+        delete(&mut l, &[&id], &[]);
+        assert!(l.get(&keys::identity(&id)).unwrap().is_none());
+        assert!(l.get(&keys::login(POOL, "a1")).unwrap().is_none());
+    }
+
+    #[test]
+    fn linking_a_guest_never_stored_stores_it_with_the_login() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        let Outcome::Identity { identity_id, record } = guest(&mut l, GUEST).unwrap() else { panic!() };
+        assert_eq!(identity_id, GUEST);
+        assert_eq!(record.provider_names(), vec!["p9".to_owned()]);
+        assert_eq!(l.get(&keys::login(POOL, &format!("mac-of-{GUEST}"))).unwrap().as_deref(), Some(GUEST));
+        // Unproven, an id with no record is not found.
+        let err = sign_in_as(&mut l, vec![login("p1", "a1")], Some(OTHER), "us-east-1:a").unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ResourceNotFound);
+        // A guest never stored, named with a login another identity owns, is merged into it.
+        let owner = sign_in_as(&mut l, vec![login("p2", "b2")], None, "us-east-1:b").unwrap();
+        let cmd = Command::SignIn {
+            pool_id: POOL.into(),
+            logins: vec![login("p2", "b2")],
+            target: Some(OTHER.into()),
+            proven_target: true,
+            new_identity_id: "us-east-1:c".into(),
+            now: 11,
+        };
+        let Outcome::Identity { identity_id, .. } = execute(&mut l, cmd).unwrap() else { panic!() };
+        assert_eq!(identity_id, owner);
+        let merged: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(OTHER)).unwrap().unwrap()).unwrap();
+        assert!(merged.disabled);
     }
 
     #[test]
@@ -496,9 +651,7 @@ mod tests {
         assert_eq!(record.roles, roles);
         assert_eq!(record.created, 5);
         guest(&mut l, GUEST).unwrap();
-        let out =
-            execute(&mut l, Command::DeleteIdentities { identity_ids: vec![GUEST.into(), "us-east-1:00".into()] })
-                .unwrap();
+        let out = delete(&mut l, &[GUEST, "us-east-1:00"], &[]);
         assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
     }
 
@@ -516,6 +669,7 @@ mod tests {
             pool_id: POOL.into(),
             logins,
             target: target.map(str::to_owned),
+            proven_target: false,
             new_identity_id: new.into(),
             now: 10,
         };

@@ -37,9 +37,9 @@ pub struct Config {
     /// The S3 API's buckets (`S3_BUCKETS`, comma-separated; default
     /// `user-data`), each an R2 binding named `BUCKET_<NAME>`.
     pub s3_buckets: Vec<String>,
-    /// How long an isolate keeps a role's policies and a gateway route
-    /// (`SETTINGS_CACHE_SECONDS`, 0–60, default 10).
-    pub settings_cache_seconds: u64,
+    /// How long an isolate keeps what it read of pools, identities, roles'
+    /// policies and gateway routes (`CACHE_SECONDS`, 0–60, default 10).
+    pub cache_seconds: u64,
     /// How long the gateway waits for an upstream to start answering
     /// (`GATEWAY_TIMEOUT_SECONDS`, 1–300, default 30).
     pub gateway_timeout_seconds: u32,
@@ -96,14 +96,15 @@ impl Config {
             .map(|b| b.trim().to_owned())
             .filter(|b| !b.is_empty())
             .collect();
-        let settings_cache_seconds =
-            match var("SETTINGS_CACHE_SECONDS") {
-                None => 10,
-                Some(v) => v.trim().parse().ok().filter(|s| *s <= 60).ok_or(ConfigError::Invalid(
-                    "SETTINGS_CACHE_SECONDS",
-                    "must be a number of seconds from 0 to 60",
-                ))?,
-            };
+        let cache_seconds = match var("CACHE_SECONDS") {
+            None => 10,
+            Some(v) => v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|s| *s <= 60)
+                .ok_or(ConfigError::Invalid("CACHE_SECONDS", "must be a number of seconds from 0 to 60"))?,
+        };
         let gateway_timeout_seconds =
             match var("GATEWAY_TIMEOUT_SECONDS") {
                 None => 30,
@@ -117,7 +118,7 @@ impl Config {
             issuer,
             account_id,
             s3_buckets,
-            settings_cache_seconds,
+            cache_seconds,
             gateway_timeout_seconds,
             insecure_http_issuers,
             insecure_test_routes,

@@ -61,7 +61,10 @@ pub struct HashKey(Vec<u8>);
 #[derive(Clone)]
 pub struct RouteKey([u8; 32]);
 
-redacted_debug!(HashKey, RouteKey, CredentialKey, AdminKey);
+/// The key that makes and checks one pool's self-proving guest ids.
+pub struct GuestKey([u8; 32]);
+
+redacted_debug!(HashKey, RouteKey, GuestKey, CredentialKey, AdminKey);
 
 impl HashKey {
     /// Reads the base64 secret; it must hold at least 32 bytes.
@@ -76,6 +79,11 @@ impl HashKey {
     /// The key of routing tags.
     pub fn route_key(&self) -> RouteKey {
         RouteKey(derive(&self.0, "cognate/v1/route", ""))
+    }
+
+    /// The key of `pool_id`'s guest ids.
+    pub fn guest_key(&self, pool_id: &str) -> GuestKey {
+        GuestKey(derive(&self.0, "cognate/v1/guest", pool_id))
     }
 
     fn keyed(&self, label: &str, pool_id: &str, provider: &str, sub: &str) -> [u8; 32] {
@@ -109,6 +117,24 @@ impl RouteKey {
     /// A key from raw bytes, for tests.
     pub fn for_tests(bytes: &[u8; 32]) -> Self {
         Self(*bytes)
+    }
+}
+
+impl GuestKey {
+    /// The first 32 bits of `HMAC-SHA256(key, message)`: the tag a guest id
+    /// carries. Short, because the id's other bits are what keep it
+    /// unguessable; the tag only tells an issued id from an invented one.
+    pub fn tag(&self, message: &[u8]) -> [u8; 4] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        mac.update(message);
+        let out = mac.finalize().into_bytes();
+        [out[0], out[1], out[2], out[3]]
+    }
+
+    /// Whether `tag` is the tag of `message`, compared in constant time.
+    pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        tag.len() == 4 && bool::from(self.tag(message).ct_eq(tag))
     }
 }
 

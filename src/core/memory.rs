@@ -15,7 +15,7 @@ use super::capabilities::{Authority, Clock};
 use super::error::ApiError;
 use super::ids::RouteTag;
 use super::ledger::{Flushed, MemoryLedger, WriteThrough};
-use super::store::{check_limits, ListPage, ListedKey, PutOptions, Store, StoreError, MAX_LIST_LIMIT};
+use super::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, MAX_LIST_LIMIT};
 
 #[derive(Debug, Clone)]
 struct Version {
@@ -31,12 +31,40 @@ pub struct MemoryStore {
     entries: RefCell<BTreeMap<String, Vec<Version>>>,
     lag: Cell<u64>,
     failing_writes: Cell<u32>,
+    later: RefCell<Vec<Later>>,
+    reads: Cell<u64>,
 }
 
 impl MemoryStore {
     /// An empty store reading time from `clock`.
     pub fn new(clock: Rc<dyn Clock>) -> Self {
-        Self { clock, entries: RefCell::default(), lag: Cell::new(0), failing_writes: Cell::new(0) }
+        Self {
+            clock,
+            entries: RefCell::default(),
+            lag: Cell::new(0),
+            failing_writes: Cell::new(0),
+            later: RefCell::default(),
+            reads: Cell::new(0),
+        }
+    }
+
+    /// How many `get`s and `list`s were served so far.
+    pub fn reads(&self) -> u64 {
+        self.reads.get()
+    }
+
+    /// Runs the writes queued by [`Store::put_later`] (as the platform does
+    /// after the response); the number that failed.
+    pub fn run_later(&self) -> usize {
+        let queued = std::mem::take(&mut *self.later.borrow_mut());
+        let failed = |write: Later| match write {
+            Later::Put { key, value, options } => {
+                check_limits(&key, &options).is_err()
+                    || self.write(&key, Some((value, options.metadata)), options.ttl).is_err()
+            }
+            Later::Delete { key } => self.write(&key, None, None).is_err(),
+        };
+        queued.into_iter().map(failed).filter(|f| *f).count()
     }
 
     /// From now on, reads see only writes at least `seconds` old (as KV at a
@@ -82,6 +110,7 @@ impl MemoryStore {
 
 impl Store for MemoryStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         let now = self.clock.now();
         Ok(self.entries.borrow().get(key).and_then(|v| Self::visible(v, now, self.lag.get())).map(|(v, _)| v))
     }
@@ -96,7 +125,12 @@ impl Store for MemoryStore {
         self.write(key, None, None)
     }
 
+    fn later(&self, write: Later) {
+        self.later.borrow_mut().push(write);
+    }
+
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
+        self.reads.set(self.reads.get() + 1);
         let after = match cursor {
             None => None,
             Some(c) => {
@@ -142,12 +176,18 @@ type OneAuthority = Rc<(RefCell<MemoryLedger>, WriteThrough)>;
 pub struct MemoryAuthority {
     store: Rc<MemoryStore>,
     ledgers: RefCell<BTreeMap<RouteTag, OneAuthority>>,
+    calls: Cell<u64>,
 }
 
 impl MemoryAuthority {
     /// Authorities writing through to `store`.
     pub fn new(store: Rc<MemoryStore>) -> Self {
-        Self { store, ledgers: RefCell::default() }
+        Self { store, ledgers: RefCell::default(), calls: Cell::new(0) }
+    }
+
+    /// How many commands were applied so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.get()
     }
 
     /// Retries pending write-throughs of every authority; true when all done.
@@ -164,6 +204,7 @@ impl MemoryAuthority {
 
 impl Authority for MemoryAuthority {
     async fn apply(&self, route: RouteTag, command: Command) -> Result<Outcome, ApiError> {
+        self.calls.set(self.calls.get() + 1);
         let entry = self.ledgers.borrow_mut().entry(route).or_default().clone();
         let (ledger, write_through) = &*entry;
         let result = execute(&mut *ledger.borrow_mut(), command);
@@ -227,14 +268,14 @@ mod tests {
         let s = Rc::new(s);
         let authority = MemoryAuthority::new(s.clone());
         s.fail_next_writes(1);
-        let cmd = Command::DeleteIdentities { identity_ids: vec![] };
+        let cmd = Command::DeleteIdentities { identity_ids: vec![], proven: Default::default(), now: 0 };
         block_on(authority.apply(RouteTag(1), cmd)).unwrap();
         // Queue something real, with the store failing.
         let record = crate::core::testing::pool_record("us-east-1:00000000-0000-4000-8000-000000000001", true);
         s.fail_next_writes(1);
-        block_on(authority.apply(RouteTag(1), Command::CreatePool { record })).unwrap();
-        assert!(s.dump().is_empty(), "the write failed");
+        block_on(authority.apply(RouteTag(1), Command::CreatePool { record, tag: RouteTag(1).to_hex() })).unwrap();
+        assert!(s.dump().is_empty(), "the write failed, and the one after it waits in order");
         assert!(block_on(authority.flush_all()));
-        assert_eq!(s.dump().len(), 1);
+        assert_eq!(s.dump().len(), 2, "the pool and its routing tag's list");
     }
 }

@@ -13,6 +13,8 @@ pub mod error;
 #[cfg(feature = "server")]
 pub mod gateway;
 pub mod ids;
+#[cfg(feature = "server")]
+pub mod isolate_cache;
 pub mod keys;
 pub mod ledger;
 #[cfg(feature = "server")]
@@ -31,8 +33,6 @@ pub mod roles;
 pub mod s3;
 #[cfg(feature = "server")]
 pub mod service;
-#[cfg(feature = "server")]
-pub mod settings_cache;
 pub mod sigv4;
 pub mod store;
 pub mod time;

@@ -16,6 +16,20 @@ pub const MAX_LOGINS: usize = 10;
 /// Longest identity provider token.
 pub const MAX_TOKEN_LEN: usize = 50_000;
 
+/// The pool tag that chooses how the pool keeps its guests.
+pub const GUEST_STORAGE_TAG: &str = "cognate:guest-storage";
+
+/// How a pool keeps its guests (the [`GUEST_STORAGE_TAG`] tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GuestStorage {
+    /// `listed` (the default, as Cognito): each new guest is recorded, after
+    /// the response, for ListIdentities and DescribeIdentity.
+    Listed,
+    /// `none`: nothing is written for a guest until it first changes (is
+    /// linked to a login or deleted); ListIdentities shows only those.
+    Unlisted,
+}
+
 /// A Cognito user pool provider of an identity pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -117,6 +131,13 @@ impl IdentityPool {
     }
 
     fn check_rules(&self) -> Result<(), ApiError> {
+        if let Some(mode) = self.identity_pool_tags.as_ref().and_then(|t| t.get(GUEST_STORAGE_TAG)) {
+            if mode != "listed" && mode != "none" {
+                return Err(ApiError::invalid_parameter(format!(
+                    "The tag '{GUEST_STORAGE_TAG}' must be 'listed' or 'none', not '{mode}'."
+                )));
+            }
+        }
         if self.cognito_identity_providers.iter().flatten().any(|p| p.server_side_token_check == Some(true)) {
             return Err(ApiError::invalid_parameter("ServerSideTokenCheck is not supported by cognate yet."));
         }
@@ -135,6 +156,14 @@ impl IdentityPool {
             }
         }
         Ok(())
+    }
+
+    /// How the pool keeps its guests: the `cognate:guest-storage` tag.
+    pub fn guest_storage(&self) -> GuestStorage {
+        match self.identity_pool_tags.as_ref().and_then(|t| t.get(GUEST_STORAGE_TAG)).map(String::as_str) {
+            Some("none") => GuestStorage::Unlisted,
+            _ => GuestStorage::Listed,
+        }
     }
 
     /// Whether guests may get identities.
@@ -244,10 +273,13 @@ pub struct IdentityDescription {
     pub identity_id: String,
     /// The provider names of its logins.
     pub logins: Vec<String>,
-    /// When it was created (epoch seconds).
-    pub creation_date: u64,
+    /// When it was created (epoch seconds); unknown for a guest of a pool
+    /// that does not store its guests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub creation_date: Option<u64>,
     /// When it last changed (epoch seconds).
-    pub last_modified_date: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_modified_date: Option<u64>,
 }
 
 /// Validates an id member (`identityPoolId`, `identityId`).

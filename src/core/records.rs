@@ -77,6 +77,10 @@ pub struct IdentityRecord {
     /// Whether it was disabled (merged into another).
     #[serde(default)]
     pub disabled: bool,
+    /// Whether it was deleted: a tombstone that keeps an id which proves
+    /// itself (see `ids`) gone. Every reader treats it as no identity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
 }
 
 /// The description kept in a member key's metadata.
@@ -97,6 +101,16 @@ pub struct MemberMetadata {
 }
 
 impl IdentityRecord {
+    /// A new guest of `pool`.
+    pub fn guest(pool: &str, now: u64) -> Self {
+        Self { pool: pool.to_owned(), logins: Vec::new(), created: now, modified: now, disabled: false, deleted: false }
+    }
+
+    /// The tombstone of a deleted identity of `pool`.
+    pub fn tombstone(pool: &str, now: u64) -> Self {
+        Self { deleted: true, disabled: true, ..Self::guest(pool, now) }
+    }
+
     /// Whether this is a guest identity.
     pub fn is_guest(&self) -> bool {
         self.logins.is_empty()
@@ -112,8 +126,8 @@ impl IdentityRecord {
         IdentityDescription {
             identity_id: identity_id.to_owned(),
             logins: self.provider_names(),
-            creation_date: self.created,
-            last_modified_date: self.modified,
+            creation_date: Some(self.created),
+            last_modified_date: Some(self.modified),
         }
     }
 
@@ -177,7 +191,7 @@ mod tests {
 
     #[test]
     fn member_metadata_stays_within_kvs_limit() {
-        let mut rec = IdentityRecord { pool: "p".into(), logins: vec![], created: 1, modified: 2, disabled: false };
+        let mut rec = IdentityRecord { modified: 2, ..IdentityRecord::guest("p", 1) };
         assert_eq!(rec.member_metadata(), r#"{"l":[],"c":1,"m":2,"d":false}"#);
         rec.logins =
             (0..20).map(|i| LoginRef { provider: format!("{i}{}", "p".repeat(127)), mac: "00".into() }).collect();

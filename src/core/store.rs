@@ -9,6 +9,8 @@ pub const MAX_KEY_BYTES: usize = 512;
 pub const MAX_METADATA_BYTES: usize = 1024;
 /// Shortest TTL Workers KV accepts, in seconds.
 pub const MIN_TTL_SECONDS: u64 = 60;
+/// How long a reader of [`Store::get_cached`] accepts an edge-cached value.
+pub const LONG_CACHE_SECONDS: u64 = 300;
 /// Most keys one `list()` returns.
 pub const MAX_LIST_LIMIT: u32 = 1000;
 
@@ -42,6 +44,25 @@ pub struct PutOptions {
     pub ttl: Option<u64>,
 }
 
+/// A write queued for after the response ([`Store::later`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Later {
+    /// Write `value` at `key`.
+    Put {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Its options.
+        options: PutOptions,
+    },
+    /// Remove `key`.
+    Delete {
+        /// The key.
+        key: String,
+    },
+}
+
 /// One key of a `list()` page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListedKey {
@@ -64,6 +85,15 @@ pub struct ListPage {
 pub trait Store {
     /// The value of `key`, possibly stale.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// The value of `key`, which the edge may serve from its cache for up
+    /// to [`LONG_CACHE_SECONDS`] (KV's `cacheTtl`): for keys whose staleness
+    /// the reader can live with.
+    async fn get_cached(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.get(key).await
+    }
+    /// Queues a write that the response does not wait for (the Worker hands
+    /// it to `waitUntil`): for writes that nothing reads back at once.
+    fn later(&self, write: Later);
     /// Writes `value` (and metadata) at `key`.
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError>;
     /// Removes `key`.
@@ -124,6 +154,13 @@ pub mod keys {
     pub fn role_policies(role_arn: &str) -> String {
         use sha2::Digest;
         format!("role/{}", hex::encode(sha2::Sha256::digest(role_arn.as_bytes())))
+    }
+
+    /// `route/<tag>`: the ids of the pools whose routing tag is `tag` (8 hex
+    /// digits), a JSON array: what lets an identity id, which carries only the
+    /// tag, find the key its MAC is checked with.
+    pub fn route(tag_hex: &str) -> String {
+        format!("route/{tag_hex}")
     }
 
     /// Prefix of the SigV4 gateway's routes.

@@ -1,15 +1,46 @@
 //! Workers KV as the core's read store.
 
+use std::cell::RefCell;
+
 use worker::kv::KvStore as Kv;
 
-use crate::core::store::{check_limits, ListPage, ListedKey, PutOptions, Store, StoreError};
+use crate::core::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, LONG_CACHE_SECONDS};
 
-/// The `IDENTITIES` namespace.
-pub(crate) struct KvStore(Kv);
+/// The `IDENTITIES` namespace, with the writes a request queued for after
+/// its response.
+pub(crate) struct KvStore(Kv, RefCell<Vec<Later>>);
 
 impl KvStore {
     pub(crate) fn new(kv: Kv) -> Self {
-        Self(kv)
+        Self(kv, RefCell::default())
+    }
+
+    /// The queued writes, as one future for `waitUntil` (none when nothing
+    /// was queued). A failed write is logged by its key's kind, never its key.
+    pub(crate) fn take_later(&self) -> Option<impl std::future::Future<Output = ()> + 'static> {
+        let queued = std::mem::take(&mut *self.1.borrow_mut());
+        if queued.is_empty() {
+            return None;
+        }
+        let store = Self::new(self.0.clone());
+        Some(async move {
+            for write in queued {
+                let (key, done) = match write {
+                    Later::Put { key, value, options } => {
+                        let done = store.put(&key, &value, options).await;
+                        (key, done)
+                    }
+                    Later::Delete { key } => {
+                        let done = store.delete(&key).await;
+                        (key, done)
+                    }
+                };
+                if let Err(e) = done {
+                    let kind = key.split('/').next().unwrap_or_default();
+                    worker::console_error!("a {kind}/ write after the response failed: {e}");
+                }
+            }
+        })
     }
 }
 
@@ -20,6 +51,14 @@ fn unavailable(e: impl std::fmt::Display) -> StoreError {
 impl Store for KvStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.0.get(key).text().await.map_err(unavailable)
+    }
+
+    async fn get_cached(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.0.get(key).cache_ttl(LONG_CACHE_SECONDS).text().await.map_err(unavailable)
+    }
+
+    fn later(&self, write: Later) {
+        self.1.borrow_mut().push(write);
     }
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError> {

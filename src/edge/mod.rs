@@ -18,10 +18,10 @@ use std::rc::Rc;
 use worker::{event, Context, Env, Headers, Request, Response, Result};
 
 use crate::core::config::{Config, Secrets};
+use crate::core::isolate_cache::IsolateCache;
 use crate::core::login::jwks::KeyCache;
 use crate::core::protocol::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::core::service::Service;
-use crate::core::settings_cache::SettingsCache;
 
 /// The KV namespace binding.
 pub(crate) const KV_BINDING: &str = "IDENTITIES";
@@ -36,8 +36,8 @@ thread_local! {
     static SETTINGS: OnceCell<Rc<(Config, Secrets)>> = const { OnceCell::new() };
     /// Identity providers' keys, cached for the isolate's life.
     static KEY_CACHE: Rc<RefCell<KeyCache>> = Rc::new(RefCell::new(KeyCache::default()));
-    /// Roles' policies and gateway routes, for `SETTINGS_CACHE_SECONDS`.
-    static SETTINGS_CACHE: Rc<SettingsCache> = Rc::new(SettingsCache::default());
+    /// Roles' policies and gateway routes, for `CACHE_SECONDS`.
+    static ISOLATE_CACHE: Rc<IsolateCache> = Rc::new(IsolateCache::default());
 }
 
 fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
@@ -55,7 +55,7 @@ fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     console_error_panic_hook::set_once();
     let settings = match settings(&env) {
         Ok(s) => s,
@@ -80,7 +80,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
     let key_cache = KEY_CACHE.with(Rc::clone);
-    let settings_cache = SETTINGS_CACHE.with(Rc::clone);
+    let cache = ISOLATE_CACHE.with(Rc::clone);
     let service = Service {
         config,
         secrets,
@@ -90,7 +90,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         http: &http::FetchHttp,
         verifier: &webcrypto::WebCryptoVerifier,
         key_cache: &key_cache,
-        settings_cache: &settings_cache,
+        cache: &cache,
         clock: &platform::JsClock,
         random: &platform::JsRandom,
     };
@@ -113,6 +113,9 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Err(too_large) => return to_response(too_large),
     };
     let (response, log) = service.handle(&request).await;
+    if let Some(writes) = store.take_later() {
+        ctx.wait_until(writes);
+    }
     if let Some(error) = log.error {
         let op = log.operation.unwrap_or("-");
         match log.detail {

@@ -2,10 +2,14 @@
 //! decided. It runs the core's [`execute`] on its SQLite tables with no
 //! await between the check and the write (so racing requests are
 //! serialised), queues each change in its outbox in the same step, and
-//! then carries the outbox through to KV; what KV does not take is retried
-//! on the next request or by an alarm a second later.
+//! answers. The outbox is carried through to KV after the answer (the
+//! answer waits only for SQLite, whose output gate makes the change and its
+//! queued writes durable together); an alarm armed before the answer
+//! retries whatever KV has not taken, so nothing waits on KV and nothing is
+//! lost if the object is evicted first.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, State};
@@ -106,37 +110,57 @@ impl Ledger for SqlLedger {
     }
 }
 
+/// How long after a change the alarm retries a write-through that has not
+/// finished by then, in milliseconds.
+const RETRY_MS: i64 = 2000;
+
+/// What the background write-through shares with the object.
+struct Outbox {
+    ledger: RefCell<SqlLedger>,
+    write_through: WriteThrough,
+}
+
 /// One pool authority (per routing tag).
 #[durable_object]
 pub struct PoolObject {
     state: State,
     env: Env,
-    ledger: RefCell<SqlLedger>,
-    write_through: WriteThrough,
+    outbox: Rc<Outbox>,
+    /// An alarm is set (it clears this when it runs).
+    armed: Cell<bool>,
 }
 
-impl PoolObject {
-    /// Carries the outbox to KV; schedules a retry when something is left.
-    async fn flush(&self) {
-        let store = match self.env.kv(KV_BINDING) {
+impl Outbox {
+    /// Carries the outbox to KV; true when something is left for the alarm.
+    async fn flush(&self, env: &Env) -> bool {
+        let store = match env.kv(KV_BINDING) {
             Ok(kv) => KvStore::new(kv),
             Err(e) => {
                 worker::console_error!("pool object: no KV binding: {e}");
-                return;
+                return true;
             }
         };
-        let retry = match self.write_through.flush(&self.ledger, &store).await {
+        match self.write_through.flush(&self.ledger, &store).await {
             Ok(Flushed::Done) | Ok(Flushed::Busy) => false,
             Ok(Flushed::More) => true,
             Err(e) => {
                 worker::console_error!("pool object: KV write-through failed, will retry: {e}");
                 true
             }
-        };
-        if retry {
-            if let Err(e) = self.state.storage().set_alarm(1000).await {
-                worker::console_error!("pool object: cannot schedule retry: {e}");
-            }
+        }
+    }
+}
+
+impl PoolObject {
+    /// Arms the retry alarm unless it is armed: a local storage write, no
+    /// network wait.
+    async fn arm(&self) {
+        if self.armed.replace(true) {
+            return;
+        }
+        if let Err(e) = self.state.storage().set_alarm(RETRY_MS).await {
+            self.armed.set(false);
+            worker::console_error!("pool object: cannot schedule the write-through retry: {e}");
         }
     }
 }
@@ -147,24 +171,35 @@ impl DurableObject for PoolObject {
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("pool object: schema creation failed: {e}");
         }
-        Self { state, env, ledger: RefCell::new(SqlLedger(sql)), write_through: WriteThrough::default() }
+        let outbox = Outbox { ledger: RefCell::new(SqlLedger(sql)), write_through: WriteThrough::default() };
+        Self { state, env, outbox: Rc::new(outbox), armed: Cell::new(false) }
     }
 
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let reply = match req.json::<Command>().await {
             // No await between reading the state and committing the change.
-            Ok(command) => match execute(&mut *self.ledger.borrow_mut(), command) {
+            Ok(command) => match execute(&mut *self.outbox.ledger.borrow_mut(), command) {
                 Ok(outcome) => Reply::Ok(outcome),
                 Err(e) => Reply::Err { kind: e.kind.wire_name().to_owned(), message: e.message },
             },
             Err(e) => Reply::Err { kind: "InternalErrorException".into(), message: format!("bad command: {e}") },
         };
-        self.flush().await;
+        let queued = self.outbox.ledger.borrow().pending(1).map(|p| !p.is_empty()).unwrap_or(true);
+        if queued {
+            self.arm().await;
+            let (outbox, env) = (self.outbox.clone(), self.env.clone());
+            self.state.wait_until(async move {
+                outbox.flush(&env).await;
+            });
+        }
         Response::from_json(&reply)
     }
 
     async fn alarm(&self) -> Result<Response> {
-        self.flush().await;
+        self.armed.set(false);
+        if self.outbox.flush(&self.env).await {
+            self.arm().await;
+        }
         Response::empty()
     }
 }

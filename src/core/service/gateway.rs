@@ -45,14 +45,14 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     /// cache's lifetime.
     async fn api_route(&self, name: &str) -> Result<Option<Rc<ApiRoute>>, ApiError> {
         let now = self.clock.now();
-        if let Some(route) = self.settings_cache.route(name, now) {
+        if let Some(route) = self.cache.route(name, now) {
             return Ok(route);
         }
         let json = self.store.get(&keys::api_route(name)).await;
         let json = json.map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
         let route: Option<ApiRoute> = decode(json.as_deref())?;
         let route = route.map(Rc::new);
-        self.settings_cache.keep_route(name, route.clone(), now, self.config.settings_cache_seconds);
+        self.cache.keep_route(name, route.clone(), now, self.config.cache_seconds);
         Ok(route)
     }
 

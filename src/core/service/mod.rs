@@ -6,6 +6,7 @@
 mod gateway;
 mod identities;
 pub mod insecure;
+mod lookup;
 mod policies;
 mod pools;
 mod public;
@@ -29,8 +30,7 @@ use super::ids::RouteTag;
 use super::login::jwks::KeyCache;
 use super::principal::{authenticate, Principal};
 use super::protocol::{check_content_type, parse_input, HttpRequest, HttpResponse, Operation, MAX_BODY_BYTES};
-use super::records::{IdentityRecord, PoolRecord};
-use super::store::{keys, ListPage, Store};
+use super::store::{ListPage, Store};
 use super::token;
 
 /// The SigV4 service name of the Cognito Identity API.
@@ -58,7 +58,7 @@ pub struct Service<'a, S, A, K, H, V> {
     /// The isolate's cache of identity providers' keys.
     pub key_cache: &'a std::cell::RefCell<KeyCache>,
     /// The isolate's cache of roles' policies and gateway routes.
-    pub settings_cache: &'a crate::core::settings_cache::SettingsCache,
+    pub cache: &'a crate::core::isolate_cache::IsolateCache,
     /// The clock.
     pub clock: &'a dyn Clock,
     /// Randomness.
@@ -200,18 +200,6 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     ) -> Result<ListPage, ApiError> {
         let limit = u32::try_from(max_results.unwrap_or(60)).unwrap_or(60);
         self.store.list(prefix, next_token, limit).await.map_err(pools::list_error)
-    }
-
-    /// The pool `pool_id`, or Cognito's not-found error.
-    async fn pool(&self, pool_id: &str) -> Result<PoolRecord, ApiError> {
-        let json = self.read(&keys::pool(pool_id), Some(self.pool_route(pool_id))).await?;
-        decode(json.as_deref())?.ok_or_else(|| ApiError::pool_not_found(pool_id))
-    }
-
-    /// The identity `identity_id`, or Cognito's not-found error.
-    async fn identity(&self, identity_id: &str) -> Result<IdentityRecord, ApiError> {
-        let json = self.read(&keys::identity(identity_id), RouteTag::of_identity(identity_id)).await?;
-        decode(json.as_deref())?.ok_or_else(|| ApiError::identity_not_found(identity_id))
     }
 }
 

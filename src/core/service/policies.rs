@@ -10,10 +10,10 @@ use super::{decode, Service};
 use crate::core::authority::Command;
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::{ApiError, ErrorKind};
+use crate::core::isolate_cache::Policies;
 use crate::core::model::check_page;
 use crate::core::policy::PolicyDocument;
 use crate::core::records::RolePolicies;
-use crate::core::settings_cache::Policies;
 use crate::core::store::{keys, Store};
 use crate::core::validate::{Pattern, Violations};
 
@@ -78,7 +78,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             .map_err(|e| ApiError::new(ErrorKind::MalformedPolicyDocument, e.to_string()))?;
         let command = Command::PutRolePolicy { role_arn: role_arn.clone(), name, document };
         let applied = self.authority.apply(self.settings_route(), command).await;
-        self.settings_cache.forget_policies(&role_arn);
+        self.cache.forget_policies(&role_arn);
         applied?;
         Ok(json!({}))
     }
@@ -120,7 +120,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let (role_arn, name, _) = input.check(false)?;
         let command = Command::DeleteRolePolicy { role_arn: role_arn.clone(), name };
         let applied = self.authority.apply(self.settings_route(), command).await;
-        self.settings_cache.forget_policies(&role_arn);
+        self.cache.forget_policies(&role_arn);
         applied?;
         Ok(json!({}))
     }
@@ -131,7 +131,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     /// document that no longer parses fails the request (closed).
     pub(super) async fn role_policy_documents(&self, role_arn: &str) -> Result<Policies, ApiError> {
         let now = self.clock.now();
-        if let Some(policies) = self.settings_cache.policies(role_arn, now) {
+        if let Some(policies) = self.cache.policies(role_arn, now) {
             return Ok(policies);
         }
         let json = self.store.get(&keys::role_policies(role_arn)).await;
@@ -144,7 +144,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 PolicyDocument::parse(text).map_err(|e| ApiError::internal(format!("stored policy {name}: {e}")))
             })
             .collect::<Result<_, _>>()?;
-        self.settings_cache.keep_policies(role_arn, policies.clone(), now, self.config.settings_cache_seconds);
+        self.cache.keep_policies(role_arn, policies.clone(), now, self.config.cache_seconds);
         Ok(policies)
     }
 

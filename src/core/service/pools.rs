@@ -14,7 +14,7 @@ use crate::core::ids::new_pool_id;
 use crate::core::login::provider;
 use crate::core::model::{check_id, check_page, validate_roles, IdentityPool, RoleMapping};
 use crate::core::records::{pool_name_from_metadata, PoolRecord, PrincipalTagMap};
-use crate::core::store::{keys, Store, StoreError};
+use crate::core::store::{keys, Later, Store, StoreError};
 use crate::core::validate::Violations;
 
 #[derive(Deserialize)]
@@ -75,6 +75,10 @@ fn tags_json(pool_id: &str, provider: &str, map: &PrincipalTagMap) -> Value {
     out
 }
 
+/// Most list entries one DeleteIdentityPool removes from the store after
+/// its response (Workers allow 1,000 KV operations per invocation).
+const SWEEP_PER_DELETE: u32 = 900;
+
 /// Checks a lone `IdentityPoolId` input and returns the id.
 pub(super) fn pool_id(input: PoolIdInput) -> Result<String, ApiError> {
     let mut v = Violations::new();
@@ -127,25 +131,42 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             principal_tags: BTreeMap::new(),
             created: self.clock.now(),
         };
-        let outcome = self.authority.apply(route, Command::CreatePool { record }).await?;
-        Ok(pool_json(&pool_outcome(outcome)?))
+        let outcome = self.authority.apply(route, Command::CreatePool { record, tag: route.to_hex() }).await?;
+        let record = pool_outcome(outcome)?;
+        self.cache.forget_pools_of(route);
+        self.changed_pool(record.id(), Some(record.clone()));
+        Ok(pool_json(&record))
     }
 
     pub(super) async fn describe_pool(&self, input: PoolIdInput) -> Result<Value, ApiError> {
         let pool_id = pool_id(input)?;
-        Ok(pool_json(&self.pool(&pool_id).await?))
+        Ok(pool_json(&*self.pool(&pool_id).await?))
     }
 
     pub(super) async fn update_pool(&self, config: IdentityPool) -> Result<Value, ApiError> {
         config.validate(true)?;
         let route = self.pool_route(config.identity_pool_id.as_deref().unwrap_or_default());
         let outcome = self.authority.apply(route, Command::UpdatePool { config }).await?;
-        Ok(pool_json(&pool_outcome(outcome)?))
+        let record = pool_outcome(outcome)?;
+        self.changed_pool(record.id(), Some(record.clone()));
+        Ok(pool_json(&record))
     }
 
     pub(super) async fn delete_pool(&self, input: PoolIdInput) -> Result<Value, ApiError> {
         let pool_id = pool_id(input)?;
-        self.authority.apply(self.pool_route(&pool_id), Command::DeletePool { pool_id }).await?;
+        let route = self.pool_route(&pool_id);
+        self.authority.apply(route, Command::DeletePool { pool_id: pool_id.clone(), tag: route.to_hex() }).await?;
+        self.cache.forget_pools_of(route);
+        self.changed_pool(&pool_id, None);
+        // Guests a listing pool recorded after their responses are in the
+        // store only: remove them too, as far as one invocation's budget of
+        // store operations goes (what is left lists nothing: the pool is gone).
+        let prefix = keys::member_prefix(&pool_id);
+        if let Ok(page) = self.store.list(&prefix, None, SWEEP_PER_DELETE).await {
+            for key in page.keys {
+                self.store.later(Later::Delete { key: key.name });
+            }
+        }
         Ok(json!({}))
     }
 
@@ -176,7 +197,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         validate_roles(&roles, &role_mappings)?;
         let pool_id = input.identity_pool_id.unwrap_or_default();
         let command = Command::SetRoles { pool_id: pool_id.clone(), roles, role_mappings };
-        self.authority.apply(self.pool_route(&pool_id), command).await?;
+        let record = pool_outcome(self.authority.apply(self.pool_route(&pool_id), command).await?)?;
+        self.changed_pool(&pool_id, Some(record));
         Ok(json!({}))
     }
 
@@ -206,7 +228,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         };
         let command =
             Command::SetPrincipalTags { pool_id: pool_id.clone(), provider: provider_name.clone(), map: map.clone() };
-        self.authority.apply(self.pool_route(&pool_id), command).await?;
+        let record = pool_outcome(self.authority.apply(self.pool_route(&pool_id), command).await?)?;
+        self.changed_pool(&pool_id, Some(record));
         Ok(tags_json(&pool_id, &provider_name, &map))
     }
 

@@ -1,23 +1,27 @@
 //! The public (unsigned) operations for end users' apps: GetId,
 //! GetCredentialsForIdentity, GetOpenIdToken and UnlinkIdentity, for guests
-//! and for identities signed in with verified logins.
+//! and for identities signed in with verified logins. A new guest costs no
+//! authority call: its id proves itself (see `ids`), and a pool that lists
+//! its guests records it after the response.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::lookup::Known;
 use super::signin::Login;
-use super::{unexpected, Service};
-use crate::core::authority::{Command, Outcome};
+use super::Service;
+use crate::core::authority::Command;
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::credentials::{self, SessionClaims, CREDENTIAL_LIFETIME};
 use crate::core::error::ApiError;
-use crate::core::ids::new_identity_id;
-use crate::core::model::{check_id, check_logins};
+use crate::core::ids::new_guest_id;
+use crate::core::model::{check_id, check_logins, GuestStorage};
 use crate::core::records::{IdentityRecord, PoolRecord};
 use crate::core::roles;
-use crate::core::store::Store;
+use crate::core::store::{keys, Later, PutOptions, Store};
 use crate::core::token::{self, OpenIdClaims, TOKEN_LIFETIME};
 use crate::core::validate::{Pattern, Violations};
 
@@ -50,8 +54,7 @@ const GUEST_AMR: &str = "unauthenticated";
 /// Who a call is, once checked: its identity, pool, and (if signed in) logins.
 struct Caller {
     identity_id: String,
-    identity: IdentityRecord,
-    pool: PoolRecord,
+    pool: Rc<PoolRecord>,
     logins: Vec<Login>,
 }
 
@@ -67,19 +70,26 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         check_logins(&mut v, &input.logins);
         v.finish()?;
         let pool_id = input.identity_pool_id.unwrap_or_default();
+        let pool = self.pool(&pool_id).await?;
         if has_logins(&input.logins) {
-            let pool = self.pool(&pool_id).await?;
             let logins = self.verify_logins(&pool, input.logins.as_ref().expect("checked")).await?;
             let (identity_id, _) = self.sign_in(&pool, &logins, None).await?;
             return Ok(json!({ "IdentityId": identity_id }));
         }
-        let route = self.pool_route(&pool_id);
-        let identity_id = new_identity_id(&self.config.region, route, self.random);
-        let command = Command::CreateGuest { pool_id, identity_id, now: self.clock.now() };
-        match self.authority.apply(route, command).await? {
-            Outcome::Identity { identity_id, .. } => Ok(json!({ "IdentityId": identity_id })),
-            other => Err(unexpected(&other)),
+        if !pool.config.allows_guests() {
+            return Err(ApiError::no_guests());
         }
+        let key = self.secrets.hash_key.guest_key(&pool_id);
+        let identity_id = new_guest_id(&self.config.region, self.pool_route(&pool_id), &key, self.random);
+        if pool.config.guest_storage() == GuestStorage::Listed {
+            // Listed for ListIdentities after the response; a random id needs
+            // no uniqueness check, so no authority is asked.
+            let now = self.clock.now();
+            let metadata = Some(IdentityRecord::guest(&pool_id, now).member_metadata());
+            let key = keys::member(&pool_id, &identity_id);
+            self.store.later(Later::Put { key, value: String::new(), options: PutOptions { metadata, ttl: None } });
+        }
+        Ok(json!({ "IdentityId": identity_id }))
     }
 
     /// The checks GetCredentialsForIdentity and GetOpenIdToken share: with
@@ -92,23 +102,29 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         v.opt_string("customRoleArn", &input.custom_role_arn, 20, 2048, None);
         v.finish()?;
         let named = input.identity_id.clone().unwrap_or_default();
-        let identity = self.identity(&named).await?;
-        let pool = self.pool(&identity.pool).await?;
+        let known = self.lookup(&named).await?;
+        let pool = match &known {
+            Known::Stored(record) => self.pool(&record.pool).await?,
+            Known::Unstored(pool) => pool.clone(),
+        };
         if let Some(map) = input.logins.as_ref().filter(|l| !l.is_empty()) {
             let logins = self.verify_logins(&pool, map).await?;
-            let (identity_id, identity) = self.sign_in(&pool, &logins, Some(&named)).await?;
-            return Ok(Caller { identity_id, identity, pool, logins });
+            let proven = matches!(known, Known::Unstored(_));
+            let (identity_id, _) = self.sign_in(&pool, &logins, Some((&named, proven))).await?;
+            return Ok(Caller { identity_id, pool, logins });
         }
-        if identity.disabled {
-            return Err(ApiError::identity_disabled(&named));
-        }
-        if !identity.is_guest() {
-            return Err(ApiError::logins_dont_match());
+        if let Known::Stored(identity) = &known {
+            if identity.disabled {
+                return Err(ApiError::identity_disabled(&named));
+            }
+            if !identity.is_guest() {
+                return Err(ApiError::logins_dont_match());
+            }
         }
         if !pool.config.allows_guests() {
             return Err(ApiError::no_guests());
         }
-        Ok(Caller { identity_id: named, identity, pool, logins: Vec::new() })
+        Ok(Caller { identity_id: named, pool, logins: Vec::new() })
     }
 
     fn amr(&self, caller: &Caller) -> Vec<String> {
@@ -135,7 +151,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         };
         let claims = SessionClaims {
             access_key_id: String::new(),
-            pool_id: caller.identity.pool.clone(),
+            pool_id: caller.pool.id().to_owned(),
             identity_id: caller.identity_id.clone(),
             role_arn,
             amr: self.amr(&caller),
@@ -152,7 +168,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let claims = OpenIdClaims {
             iss: self.config.issuer.clone(),
             sub: caller.identity_id.clone(),
-            aud: caller.identity.pool.clone(),
+            aud: caller.pool.id().to_owned(),
             amr: self.amr(&caller),
             iat: now,
             exp: now + TOKEN_LIFETIME,
@@ -176,16 +192,21 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         }
         v.finish()?;
         let identity_id = input.identity_id.unwrap_or_default();
-        let identity = self.identity(&identity_id).await?;
+        // A guest never stored has no login to remove.
+        let Known::Stored(identity) = self.lookup(&identity_id).await? else {
+            return Err(ApiError::logins_dont_match());
+        };
         let pool = self.pool(&identity.pool).await?;
         let logins = self.verify_logins(&pool, &input.logins.unwrap_or_default()).await?;
         let command = Command::Unlink {
-            identity_id,
+            identity_id: identity_id.clone(),
             proven: logins.iter().map(|l| l.mac.clone()).collect(),
             remove: input.logins_to_remove.unwrap_or_default(),
             now: self.clock.now(),
         };
-        self.authority.apply(self.pool_route(pool.id()), command).await?;
+        let outcome = self.authority.apply(self.pool_route(pool.id()), command).await;
+        self.cache.forget_identity(&identity_id);
+        outcome?;
         Ok(json!({}))
     }
 }

@@ -56,7 +56,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let out = route_json(&route);
         let name = route.name.clone();
         let applied = self.authority.apply(self.settings_route(), Command::PutApiRoute { route }).await;
-        self.settings_cache.forget_route(&name);
+        self.cache.forget_route(&name);
         applied?;
         Ok(out)
     }
@@ -90,7 +90,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) async fn delete_api_route(&self, input: RouteInput) -> Result<Value, ApiError> {
         let (name, _) = input.check(false)?;
         let applied = self.authority.apply(self.settings_route(), Command::DeleteApiRoute { name: name.clone() }).await;
-        self.settings_cache.forget_route(&name);
+        self.cache.forget_route(&name);
         applied?;
         Ok(json!({}))
     }

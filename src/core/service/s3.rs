@@ -7,11 +7,11 @@
 use super::Service;
 use crate::core::access::{decide, request_context, RequestFacts};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
+use crate::core::isolate_cache::Policies;
 use crate::core::principal::{authenticate_as, AuthError, Authenticated, Principal};
 use crate::core::protocol::HttpRequest;
 use crate::core::s3::error::S3Error;
 use crate::core::s3::request::{parse_request, request_condition_keys, Authorization, S3Operation, S3Request};
-use crate::core::settings_cache::Policies;
 use crate::core::sigv4::{self, SigV4Error};
 use crate::core::store::Store;
 use crate::core::time::format_amz_date;

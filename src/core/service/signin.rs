@@ -4,7 +4,9 @@
 //! store already maps to one identity needs no authority round trip.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
+use super::lookup::Known;
 use super::{unexpected, Service};
 use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
@@ -83,16 +85,17 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     }
 
     /// The identity of `logins` (linking and merging as Cognito does),
-    /// starting from `target` when the call names an identity.
+    /// starting from `target` when the call names an identity (with whether
+    /// its id proved itself as a guest never stored).
     pub(super) async fn sign_in(
         &self,
         pool: &PoolRecord,
         logins: &[Login],
-        target: Option<&str>,
-    ) -> Result<(String, IdentityRecord), ApiError> {
+        target: Option<(&str, bool)>,
+    ) -> Result<(String, Rc<IdentityRecord>), ApiError> {
         if let Some(id) = self.known_owner(pool.id(), logins).await? {
-            if target.is_none_or(|t| t == id) {
-                if let Ok(record) = self.identity(&id).await {
+            if target.is_none_or(|(t, _)| t == id) {
+                if let Ok(Known::Stored(record)) = self.lookup(&id).await {
                     if !record.disabled && record.pool == pool.id() {
                         return Ok((id, record));
                     }
@@ -100,18 +103,28 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             }
         }
         let route = self.pool_route(pool.id());
+        let key = self.secrets.hash_key.guest_key(pool.id());
         let command = Command::SignIn {
             pool_id: pool.id().to_owned(),
             logins: logins
                 .iter()
                 .map(|l| LoginRef { provider: l.verified.provider.clone(), mac: l.mac.clone() })
                 .collect(),
-            target: target.map(str::to_owned),
-            new_identity_id: new_identity_id(&self.config.region, route, self.random),
+            target: target.map(|(t, _)| t.to_owned()),
+            proven_target: target.is_some_and(|(_, proven)| proven),
+            new_identity_id: new_identity_id(&self.config.region, route, &key, self.random),
             now: self.clock.now(),
         };
-        match self.authority.apply(route, command).await? {
-            Outcome::Identity { identity_id, record } => Ok((identity_id, record)),
+        let outcome = self.authority.apply(route, command).await;
+        if let Some((t, _)) = target {
+            self.cache.forget_identity(t);
+        }
+        match outcome? {
+            Outcome::Identity { identity_id, record } => {
+                let record = Rc::new(record);
+                self.changed_identity(&identity_id, Some(record.clone()));
+                Ok((identity_id, record))
+            }
             other => Err(unexpected(&other)),
         }
     }

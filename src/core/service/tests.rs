@@ -29,7 +29,7 @@ pub(crate) struct Harness {
     pub random: SeededRandom,
     pub idp: TestIdp,
     pub key_cache: std::cell::RefCell<KeyCache>,
-    pub settings_cache: crate::core::settings_cache::SettingsCache,
+    pub cache: crate::core::isolate_cache::IsolateCache,
 }
 
 pub(crate) struct Reply {
@@ -78,7 +78,7 @@ impl Harness {
             random: SeededRandom::new(42),
             idp: TestIdp::new("idp.test"),
             key_cache: Default::default(),
-            settings_cache: Default::default(),
+            cache: Default::default(),
         }
     }
 
@@ -92,7 +92,7 @@ impl Harness {
             http: &self.idp,
             verifier: &NativeVerifier,
             key_cache: &self.key_cache,
-            settings_cache: &self.settings_cache,
+            cache: &self.cache,
             clock: &*self.clock,
             random: &self.random,
         }
@@ -100,6 +100,8 @@ impl Harness {
 
     pub fn send(&self, request: HttpRequest) -> Reply {
         let (response, _) = block_on(self.service().handle(&request));
+        // What the Worker hands to waitUntil runs after the response.
+        assert_eq!(self.store.run_later(), 0, "a write after the response failed");
         let body = if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).unwrap() };
         Reply { status: response.status, body, headers: response.headers }
     }
@@ -173,3 +175,4 @@ mod doors;
 mod guests;
 mod protocol;
 mod signin;
+mod stateless;

@@ -61,7 +61,9 @@ fn pools_are_created_described_updated_listed_and_deleted() {
     ));
     assert_eq!(
         updated,
-        json!({"IdentityPoolId": id, "IdentityPoolName": "renamed", "AllowUnauthenticatedIdentities": true})
+        json!({"IdentityPoolId": id, "IdentityPoolName": "renamed", "AllowUnauthenticatedIdentities": true,
+               "IdentityPoolTags": {"team": "web"}}),
+        "an update that names no tags keeps them"
     );
 
     for i in 0..3 {

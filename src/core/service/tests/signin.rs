@@ -11,10 +11,10 @@ use crate::core::capabilities::Clock;
 use crate::core::credentials;
 
 const USER_ROLE: &str = "arn:aws:iam::123456789012:role/user";
-const IDP: &str = "idp.test";
+pub(super) const IDP: &str = "idp.test";
 
 impl Harness {
-    fn signin_pool(&self) -> String {
+    pub(super) fn signin_pool(&self) -> String {
         let pool = Harness::ok(self.admin(
             "CreateIdentityPool",
             json!({"IdentityPoolName": "signin", "AllowUnauthenticatedIdentities": true,
@@ -32,7 +32,7 @@ impl Harness {
         self.clock.now()
     }
 
-    fn token(&self, sub: &str) -> String {
+    pub(super) fn token(&self, sub: &str) -> String {
         self.idp.token(sub, self.now())
     }
 
@@ -45,7 +45,7 @@ impl Harness {
         r["IdentityId"].as_str().unwrap().to_owned()
     }
 
-    fn creds(&self, identity: &str, sub: Option<&str>) -> Reply {
+    pub(super) fn creds(&self, identity: &str, sub: Option<&str>) -> Reply {
         let mut body = json!({"IdentityId": identity});
         if let Some(s) = sub {
             body["Logins"] = json!({IDP: self.token(s)});

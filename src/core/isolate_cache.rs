@@ -1,22 +1,27 @@
-//! What the doors read on every request — a role's policies (parsed) and
-//! the gateway's routes — kept for a few seconds per isolate, so a warm
-//! call reads neither from KV nor parses a document again. A change reaches
+//! What requests read on every call — pool records, identity records, the
+//! pools behind a routing tag, a role's policies (parsed) and the gateway's
+//! routes — kept for a few seconds (`CACHE_SECONDS`) per isolate, so a warm
+//! call reads nothing from KV and parses no document again. A change reaches
 //! every isolate within the cache's lifetime on top of KV's own propagation
-//! (an admin operation in the same isolate forgets the entry at once).
-//! Absence is cached too: a role without policies is not a read per
-//! request. The cache is bounded; when full it starts over.
+//! (a change made through the same isolate replaces or forgets the entry at
+//! once). Absence is cached too: a role without policies, an identity never
+//! stored, a pool id that does not exist are not a read per request. Each
+//! kind is bounded; when full it starts over.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use super::ids::RouteTag;
 use super::policy::PolicyDocument;
-use super::records::ApiRoute;
+use super::records::{ApiRoute, IdentityRecord, PoolRecord};
 
-/// The default lifetime of an entry, in seconds (`SETTINGS_CACHE_SECONDS`).
+/// The default lifetime of an entry, in seconds (`CACHE_SECONDS`).
 pub const DEFAULT_TTL_SECONDS: u64 = 10;
 /// Entries kept of each kind before the cache starts over.
 const MAX_ENTRIES: usize = 1024;
+/// Identities are many and small: more of them are kept.
+const MAX_IDENTITIES: usize = 8192;
 
 /// A role's parsed policies, shared by the requests that use them.
 pub type Policies = Rc<[PolicyDocument]>;
@@ -26,9 +31,9 @@ struct Entry<V> {
     value: V,
 }
 
-struct Map<V>(RefCell<HashMap<String, Entry<V>>>);
+struct Map<V, const CAP: usize = MAX_ENTRIES>(RefCell<HashMap<String, Entry<V>>>);
 
-impl<V: Clone> Map<V> {
+impl<V: Clone, const CAP: usize> Map<V, CAP> {
     fn get(&self, key: &str, now: u64) -> Option<V> {
         let map = self.0.borrow();
         map.get(key).filter(|e| e.expires > now).map(|e| e.value.clone())
@@ -36,7 +41,7 @@ impl<V: Clone> Map<V> {
 
     fn put(&self, key: &str, value: V, expires: u64) {
         let mut map = self.0.borrow_mut();
-        if map.len() >= MAX_ENTRIES && !map.contains_key(key) {
+        if map.len() >= CAP && !map.contains_key(key) {
             map.clear();
         }
         map.insert(key.to_owned(), Entry { expires, value });
@@ -47,7 +52,7 @@ impl<V: Clone> Map<V> {
     }
 }
 
-impl<V> Default for Map<V> {
+impl<V, const CAP: usize> Default for Map<V, CAP> {
     fn default() -> Self {
         Self(RefCell::new(HashMap::new()))
     }
@@ -55,12 +60,56 @@ impl<V> Default for Map<V> {
 
 /// The cache of one isolate (natively: of one test).
 #[derive(Default)]
-pub struct SettingsCache {
+pub struct IsolateCache {
+    pools: Map<Option<Rc<PoolRecord>>>,
+    identities: Map<Option<Rc<IdentityRecord>>, MAX_IDENTITIES>,
+    tags: Map<Rc<[String]>>,
     policies: Map<Policies>,
     routes: Map<Option<Rc<ApiRoute>>>,
 }
 
-impl SettingsCache {
+impl IsolateCache {
+    /// The cached pool `pool_id` at `now` (`Some(None)`: known not to exist).
+    pub fn pool(&self, pool_id: &str, now: u64) -> Option<Option<Rc<PoolRecord>>> {
+        self.pools.get(pool_id, now)
+    }
+
+    /// Keeps pool `pool_id` (or its absence) until `now + ttl`.
+    pub fn keep_pool(&self, pool_id: &str, pool: Option<Rc<PoolRecord>>, now: u64, ttl: u64) {
+        self.pools.put(pool_id, pool, now.saturating_add(ttl));
+    }
+
+    /// The cached record of `identity_id` at `now` (`Some(None)`: the store
+    /// held none).
+    pub fn identity(&self, identity_id: &str, now: u64) -> Option<Option<Rc<IdentityRecord>>> {
+        self.identities.get(identity_id, now)
+    }
+
+    /// Keeps the record of `identity_id` (or its absence) until `now + ttl`.
+    pub fn keep_identity(&self, identity_id: &str, record: Option<Rc<IdentityRecord>>, now: u64, ttl: u64) {
+        self.identities.put(identity_id, record, now.saturating_add(ttl));
+    }
+
+    /// Forgets the record of `identity_id` (it changed here).
+    pub fn forget_identity(&self, identity_id: &str) {
+        self.identities.forget(identity_id);
+    }
+
+    /// The cached pool ids whose routing tag is `tag`.
+    pub fn pools_of(&self, tag: RouteTag, now: u64) -> Option<Rc<[String]>> {
+        self.tags.get(&tag.to_hex(), now)
+    }
+
+    /// Keeps the pool ids of `tag` until `now + ttl`.
+    pub fn keep_pools_of(&self, tag: RouteTag, pool_ids: Rc<[String]>, now: u64, ttl: u64) {
+        self.tags.put(&tag.to_hex(), pool_ids, now.saturating_add(ttl));
+    }
+
+    /// Forgets the pool ids of `tag` (a pool was created or deleted here).
+    pub fn forget_pools_of(&self, tag: RouteTag) {
+        self.tags.forget(&tag.to_hex());
+    }
+
     /// The cached policies of `role_arn` at `now`, if fresh.
     pub fn policies(&self, role_arn: &str, now: u64) -> Option<Policies> {
         self.policies.get(role_arn, now)
@@ -92,9 +141,12 @@ impl SettingsCache {
     }
 }
 
-impl std::fmt::Debug for SettingsCache {
+impl std::fmt::Debug for IsolateCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SettingsCache")
+        f.debug_struct("IsolateCache")
+            .field("pools", &self.pools.0.borrow().len())
+            .field("identities", &self.identities.0.borrow().len())
+            .field("tags", &self.tags.0.borrow().len())
             .field("policies", &self.policies.0.borrow().len())
             .field("routes", &self.routes.0.borrow().len())
             .finish()
@@ -107,7 +159,7 @@ mod tests {
 
     #[test]
     fn entries_live_for_their_ttl_and_can_be_forgotten() {
-        let cache = SettingsCache::default();
+        let cache = IsolateCache::default();
         let route = Rc::new(ApiRoute { name: "demo".into(), upstream: "https://u.example".into() });
         cache.keep_route("demo", Some(route.clone()), 100, 10);
         cache.keep_route("gone", None, 100, 10);
@@ -124,7 +176,7 @@ mod tests {
 
     #[test]
     fn a_full_cache_starts_over() {
-        let cache = SettingsCache::default();
+        let cache = IsolateCache::default();
         for i in 0..MAX_ENTRIES {
             cache.keep_route(&i.to_string(), None, 0, 10);
         }
