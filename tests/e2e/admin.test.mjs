@@ -20,7 +20,7 @@ import { GUEST_ROLE, adminCredentials, client, endpoint, guestPool, publicClient
 
 const admin = client();
 
-test('a pool is created, described, updated (full replace) and deleted', async () => {
+test('a pool is created, described, updated (full replace, tags kept unless named) and deleted', async () => {
   const input = {
     IdentityPoolName: 'e2e app',
     AllowUnauthenticatedIdentities: false,
@@ -44,7 +44,12 @@ test('a pool is created, described, updated (full replace) and deleted', async (
   }));
   assert.equal(replaced.IdentityPoolName, 'renamed');
   assert.equal(replaced.SupportedLoginProviders, undefined, 'update replaces the whole pool');
-  assert.equal(replaced.IdentityPoolTags, undefined);
+  assert.deepEqual(replaced.IdentityPoolTags, { team: 'web' }, 'tags are kept when the update names none');
+  const retagged = await admin.send(new UpdateIdentityPoolCommand({
+    IdentityPoolId: created.IdentityPoolId, IdentityPoolName: 'renamed', AllowUnauthenticatedIdentities: true,
+    IdentityPoolTags: {},
+  }));
+  assert.deepEqual(retagged.IdentityPoolTags ?? {}, {}, 'and replaced when it names them');
 
   await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId }));
   await rejectsWith(admin.send(new DescribeIdentityPoolCommand({ IdentityPoolId: created.IdentityPoolId })),
