@@ -1,5 +1,5 @@
 //! What requests read on every call — pool records, identity records, the
-//! pools behind a routing tag, a role's policies (parsed) and the gateway's
+//! owners of logins, the pools behind a routing tag, a role's policies (parsed) and the gateway's
 //! routes — kept for a few seconds (`CACHE_SECONDS`) per isolate, so a warm
 //! call reads nothing from KV and parses no document again. A change reaches
 //! every isolate within the cache's lifetime on top of KV's own propagation
@@ -63,6 +63,7 @@ impl<V, const CAP: usize> Default for Map<V, CAP> {
 pub struct IsolateCache {
     pools: Map<Option<Rc<PoolRecord>>>,
     identities: Map<Option<Rc<IdentityRecord>>, MAX_IDENTITIES>,
+    owners: Map<Rc<str>, MAX_IDENTITIES>,
     tags: Map<Rc<[String]>>,
     policies: Map<Policies>,
     routes: Map<Option<Rc<ApiRoute>>>,
@@ -93,6 +94,22 @@ impl IsolateCache {
     /// Forgets the record of `identity_id` (it changed here).
     pub fn forget_identity(&self, identity_id: &str) {
         self.identities.forget(identity_id);
+    }
+
+    /// The cached owner of the login whose store key is `login_key` (a
+    /// login without one is not cached: it is about to be claimed).
+    pub fn owner(&self, login_key: &str, now: u64) -> Option<Rc<str>> {
+        self.owners.get(login_key, now)
+    }
+
+    /// Keeps the owner of `login_key` until `now + ttl`.
+    pub fn keep_owner(&self, login_key: &str, owner: Rc<str>, now: u64, ttl: u64) {
+        self.owners.put(login_key, owner, now.saturating_add(ttl));
+    }
+
+    /// Forgets the owner of `login_key` (it changed here).
+    pub fn forget_owner(&self, login_key: &str) {
+        self.owners.forget(login_key);
     }
 
     /// The cached pool ids whose routing tag is `tag`.
@@ -146,6 +163,7 @@ impl std::fmt::Debug for IsolateCache {
         f.debug_struct("IsolateCache")
             .field("pools", &self.pools.0.borrow().len())
             .field("identities", &self.identities.0.borrow().len())
+            .field("owners", &self.owners.0.borrow().len())
             .field("tags", &self.tags.0.borrow().len())
             .field("policies", &self.policies.0.borrow().len())
             .field("routes", &self.routes.0.borrow().len())

@@ -206,6 +206,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         };
         let outcome = self.authority.apply(self.pool_route(pool.id()), command).await;
         self.cache.forget_identity(&identity_id);
+        for login in &identity.logins {
+            self.cache.forget_owner(&keys::login(pool.id(), &login.mac));
+        }
         outcome?;
         Ok(json!({}))
     }

@@ -68,16 +68,28 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     /// The identity the store maps all `logins` to, if it maps them to one.
     async fn known_owner(&self, pool_id: &str, logins: &[Login]) -> Result<Option<String>, ApiError> {
         let mut owner: Option<String> = None;
+        let now = self.clock.now();
         for login in logins {
-            let found = self
-                .store
-                .get(&keys::login(pool_id, &login.mac))
-                .await
-                .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?;
+            let key = keys::login(pool_id, &login.mac);
+            let found = match self.cache.owner(&key, now) {
+                Some(cached) => Some(cached),
+                None => {
+                    let stored = self
+                        .store
+                        .get(&key)
+                        .await
+                        .map_err(|e| ApiError::internal(format!("store read failed: {e}")))?
+                        .map(Rc::<str>::from);
+                    if let Some(id) = &stored {
+                        self.cache.keep_owner(&key, id.clone(), now, self.config.cache_seconds);
+                    }
+                    stored
+                }
+            };
             match (found, &owner) {
                 (None, _) => return Ok(None),
-                (Some(id), None) => owner = Some(id),
-                (Some(id), Some(o)) if &id == o => {}
+                (Some(id), None) => owner = Some(id.to_string()),
+                (Some(id), Some(o)) if &*id == o.as_str() => {}
                 _ => return Ok(None),
             }
         }
@@ -115,14 +127,24 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             new_identity_id: new_identity_id(&self.config.region, route, &key, self.random),
             now: self.clock.now(),
         };
+        // The identities this isolate knew as owners of these logins may be
+        // merged away: forget them, and learn the logins' owner from the answer.
+        let now = self.clock.now();
+        let login_keys: Vec<String> = logins.iter().map(|l| keys::login(pool.id(), &l.mac)).collect();
+        let mut touched: Vec<Rc<str>> = login_keys.iter().filter_map(|k| self.cache.owner(k, now)).collect();
+        touched.extend(target.map(|(t, _)| Rc::from(t)));
         let outcome = self.authority.apply(route, command).await;
-        if let Some((t, _)) = target {
-            self.cache.forget_identity(t);
+        for id in &touched {
+            self.cache.forget_identity(id);
         }
         match outcome? {
             Outcome::Identity { identity_id, record } => {
                 let record = Rc::new(record);
                 self.changed_identity(&identity_id, Some(record.clone()));
+                let owner: Rc<str> = Rc::from(identity_id.as_str());
+                for key in &login_keys {
+                    self.cache.keep_owner(key, owner.clone(), now, self.config.cache_seconds);
+                }
                 Ok((identity_id, record))
             }
             other => Err(unexpected(&other)),

@@ -36,7 +36,7 @@ impl Harness {
         self.idp.token(sub, self.now())
     }
 
-    fn login_id(&self, pool: &str, token: &str) -> Reply {
+    pub(super) fn login_id(&self, pool: &str, token: &str) -> Reply {
         self.call("GetId", json!({"IdentityPoolId": pool, "Logins": {IDP: token}}))
     }
 

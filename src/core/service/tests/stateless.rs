@@ -156,3 +156,28 @@ fn the_guest_storage_tag_takes_two_values() {
     assert_eq!(r.error_type(), "InvalidParameterException");
     assert_eq!(r.message(), "The tag 'cognate:guest-storage' must be 'listed' or 'none', not 'sometimes'.");
 }
+
+#[test]
+fn a_warm_signed_in_call_reads_nothing_and_a_merge_here_is_seen_at_once() {
+    let h = Harness::new();
+    let pool = h.signin_pool();
+    let alice = Harness::ok(h.creds(&h.guest(&pool), Some("alice")))["IdentityId"].as_str().unwrap().to_owned();
+    let (reads, calls) = (h.store.reads(), h.authority.calls());
+    assert_eq!(h.creds(&alice, Some("alice")).status, 200);
+    assert_eq!((h.store.reads(), h.authority.calls()), (reads, calls), "a warm sign-in reads nothing");
+    // A guest this isolate has served is merged into Alice's identity by
+    // signing in as Alice: the guest is disabled here at once.
+    let guest = h.guest(&pool);
+    assert_eq!(h.creds(&guest, None).status, 200);
+    assert_eq!(Harness::ok(h.creds(&guest, Some("alice")))["IdentityId"], alice, "the owner of the login wins");
+    let r = h.creds(&guest, None);
+    assert_eq!(r.message(), format!("Identity '{guest}' is disabled."));
+    // Unlinking Alice's only login here ends her sign-in here at once.
+    let r = h.call(
+        "UnlinkIdentity",
+        json!({"IdentityId": alice, "Logins": {IDP: h.token("alice")}, "LoginsToRemove": [IDP]}),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let fresh = Harness::ok(h.login_id(&pool, &h.token("alice")))["IdentityId"].as_str().unwrap().to_owned();
+    assert_ne!(fresh, alice, "the unlinked login makes a new identity");
+}
