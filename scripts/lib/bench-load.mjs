@@ -10,17 +10,29 @@ export function stats(samples) {
   return { p50: at(0.5), p99: at(0.99) };
 }
 
+/** How many requests were sent again after the server closed a kept-alive connection. */
+export const retried = { count: 0 };
+
 /**
  * A JSON-protocol call: POST `body` to `endpoint` with the target
  * `AWSCognitoIdentityService.<op>`; throws unless the answer is 200.
- * Resolves to the answer's text.
+ * Resolves to the answer's text. A request that meets a kept-alive
+ * connection closed by the server (undici does not resend a POST) is sent
+ * once more, and counted in `retried`.
  */
-export async function call(endpoint, op, body) {
-  const r = await fetch(`${endpoint}/`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${op}` },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+export async function call(endpoint, op, body, again = true) {
+  let r;
+  try {
+    r = await fetch(`${endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${op}` },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+  } catch (e) {
+    if (!again || e.cause?.code !== 'UND_ERR_SOCKET') throw e;
+    retried.count += 1;
+    return call(endpoint, op, body, false);
+  }
   const text = await r.text();
   if (r.status !== 200) throw new Error(`${op} at ${endpoint}: ${r.status} ${text.slice(0, 300)}`);
   return text;

@@ -64,13 +64,15 @@ export async function coldStarts(workers, reps) {
 }
 
 const fmt = (x, digits = 2) => (x === undefined || x === null || Number.isNaN(x) ? '—' : x.toFixed(digits));
+/** A ratio: two decimals, three below 0.1. */
+const times = (x) => fmt(x, x < 0.1 ? 3 : 2);
 const kib = (bytes) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 /** Table rows ([cells]) for `rows` ({call, m, empty, bare}). */
 export function tableRows(rows) {
   return rows.map(({ call, m, empty, bare }) => [
     call, Math.round(m.rate).toString(), fmt(m.p50), fmt(m.p99),
-    empty ? fmt(m.rate / empty.rate) : '—', bare ? fmt(m.rate / bare.rate) : '—',
+    empty ? times(m.rate / empty.rate) : '—', bare ? times(m.rate / bare.rate) : '—',
   ]);
 }
 
@@ -108,4 +110,4 @@ export function sizeLines({ worker, browser }) {
   return lines;
 }
 
-export { fmt, kib };
+export { fmt, kib, times };

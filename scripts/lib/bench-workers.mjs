@@ -92,7 +92,9 @@ export default { async fetch() { return Response.json({ ok: true }); } };`,
 // It neither verifies tokens nor signs credentials: the login key is a
 // SHA-256 of pool and token (cognate: an HMAC of pool, issuer and subject),
 // and the credentials answer is a constant of the size of cognate's.
-// When cognate's storage work changes, change this to match.
+// When cognate's storage work changes, change this to match. The `none`
+// pool's new guest GetId is set against this same bare work (today's cost);
+// its goal is against the empty Worker.
 const BARE_SCRIPT = `
 import { DurableObject } from 'cloudflare:workers';
 
