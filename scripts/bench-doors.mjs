@@ -7,36 +7,17 @@
 // Requests are signed once and replayed (SigV4 allows it for 15 minutes), so
 // the client's cost is the same on every side. Bounded: fixed request counts.
 // Run: npm run bench:doors (Node 22; needs `bash scripts/build-worker.sh`).
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Miniflare } from 'miniflare';
 import { AwsClient } from 'aws4fetch';
 import { generateVars } from './dev-vars.mjs';
 import { signedCall } from './lib/admin.mjs';
+import { cognateWorker, freePort, start, wranglerConfig } from './lib/bench-workers.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const OBJECT_BYTES = 1024 * 1024;
 const GET = { warmup: 20, sequential: 100, total: 400, inFlight: 8 };
 const CALL = { warmup: 50, sequential: 300, total: 2000, inFlight: 16 };
-const COMPATIBILITY_DATE = '2026-08-01'; // the newest Miniflare 4.20260730 takes
 const ACCOUNT = '000000000000';
-
-/** The `[[r2_buckets]]` bindings and `[vars]` of wrangler.toml (the few shapes it uses). */
-function wranglerConfig() {
-  const toml = readFileSync(`${root}/wrangler.toml`, 'utf8');
-  const r2 = {};
-  for (const block of toml.split(/^\[\[r2_buckets\]\]\s*$/m).slice(1)) {
-    const body = block.split(/^\[/m)[0];
-    const binding = body.match(/^binding\s*=\s*"([^"]+)"/m)?.[1];
-    const bucket = body.match(/^bucket_name\s*=\s*"([^"]+)"/m)?.[1];
-    if (binding) r2[binding] = bucket ?? binding;
-  }
-  const vars = {};
-  const varsBlock = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? '';
-  for (const m of varsBlock.matchAll(/^([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) vars[m[1]] = m[2];
-  return { r2, vars };
-}
 
 const BARE_WORKER = `
 export default {
@@ -54,23 +35,6 @@ export default {
     return new Response(object.body, { headers: { etag: object.httpEtag, 'content-length': String(object.size) } });
   },
 };`;
-
-const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
-
-async function start(worker, port = 0) {
-  const mf = new Miniflare({ host: '127.0.0.1', port, workers: [{ compatibilityDate: COMPATIBILITY_DATE, ...worker }] });
-  const url = await mf.ready;
-  return { mf, endpoint: url.origin };
-}
-
-/** A free port on 127.0.0.1 (the issuer names the Worker's URL before it starts). */
-async function freePort() {
-  const s = createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
 
 function stats(samples) {
   const s = [...samples].sort((a, b) => a - b);
@@ -108,7 +72,7 @@ function replay(url, headers, { status = 200, bytes } = {}) {
 
 const row = (m) => ({ 'req/s': Math.round(m.rate), 'p50 ms': m.p50.toFixed(2), 'p90 ms': m.p90.toFixed(2), 'p99 ms': m.p99.toFixed(2) });
 
-const { r2, vars: tomlVars } = wranglerConfig();
+const { r2 } = wranglerConfig();
 const [binding, bucket] = Object.entries(r2)[0] ?? [];
 if (!binding) throw new Error('wrangler.toml has no [[r2_buckets]]: nothing for the S3 door to serve');
 
@@ -129,11 +93,7 @@ const bare = await start({
 const port = await freePort();
 const issuer = `http://127.0.0.1:${port}`;
 const vars = await generateVars({ issuer });
-const cognate = await start({
-  name: 'cognate', modules: true, scriptPath: `${root}/build/worker/shim.mjs`, modulesRoot: `${root}/build`, modulesRules,
-  bindings: { ...tomlVars, ...vars },
-  kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
-}, port);
+const cognate = await start(cognateWorker(vars), port);
 
 try {
   const endpoint = cognate.endpoint;

@@ -1,0 +1,213 @@
+// The Workers `npm run bench` and `npm run bench:doors` start in workerd
+// through Miniflare 4's own API (no wrangler dev): the built cognate Worker
+// with wrangler.toml's bindings, an empty Worker (a constant small JSON
+// answer), and a bare JS Worker that does the same storage work as each
+// cognate call under test and nothing else.
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { Miniflare } from 'miniflare';
+
+const root = new URL('../..', import.meta.url).pathname;
+export const COMPATIBILITY_DATE = '2026-08-01'; // the newest Miniflare 4.20260730 takes
+export const WORKER_DIR = `${root}/build/worker`;
+const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
+
+/** The `[[r2_buckets]]` bindings and `[vars]` of wrangler.toml (the few shapes it uses). */
+export function wranglerConfig() {
+  const toml = readFileSync(`${root}/wrangler.toml`, 'utf8');
+  const r2 = {};
+  for (const block of toml.split(/^\[\[r2_buckets\]\]\s*$/m).slice(1)) {
+    const body = block.split(/^\[/m)[0];
+    const binding = body.match(/^binding\s*=\s*"([^"]+)"/m)?.[1];
+    const bucket = body.match(/^bucket_name\s*=\s*"([^"]+)"/m)?.[1];
+    if (binding) r2[binding] = bucket ?? binding;
+  }
+  const vars = {};
+  const varsBlock = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? '';
+  for (const m of varsBlock.matchAll(/^([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) vars[m[1]] = m[2];
+  return { r2, vars };
+}
+
+/** Starts one Worker in its own Miniflare (its own workerd) on 127.0.0.1. */
+export async function start(worker, port = 0) {
+  const mf = new Miniflare({ host: '127.0.0.1', port, workers: [{ compatibilityDate: COMPATIBILITY_DATE, ...worker }] });
+  const url = await mf.ready;
+  return { mf, endpoint: url.origin };
+}
+
+/** The Miniflare options of the built cognate Worker with `vars` (wrangler.toml's plus secrets). */
+export function cognateWorker(vars) {
+  const { r2, vars: tomlVars } = wranglerConfig();
+  return {
+    name: 'cognate', modules: true, scriptPath: `${WORKER_DIR}/shim.mjs`, modulesRoot: `${root}/build`, modulesRules,
+    bindings: { ...tomlVars, ...vars },
+    kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
+  };
+}
+
+/** A free port on 127.0.0.1 (the issuer names the Worker's URL before it starts). */
+export async function freePort() {
+  const s = createServer();
+  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** The empty Worker: a constant small JSON answer to anything. */
+export const EMPTY_WORKER = {
+  name: 'empty', modules: true,
+  script: `export default { async fetch() { return Response.json({ ok: true }); } };`,
+};
+
+/**
+ * An empty Worker with the cognate Worker's bindings (KV, the Durable Object
+ * class, R2, vars): beside cognate's, its cold start leaves cognate's code
+ * as the only difference.
+ */
+export function emptyWithBindings(vars) {
+  const { modulesRoot, modulesRules: _, scriptPath, ...options } = cognateWorker(vars);
+  return {
+    ...options, name: 'empty-bound',
+    script: `import { DurableObject } from 'cloudflare:workers';
+export class PoolObject extends DurableObject {}
+export default { async fetch() { return Response.json({ ok: true }); } };`,
+  };
+}
+
+// The bare Worker answers the same JSON-protocol requests as cognate with the
+// same storage work, read from src/core/service/{public,signin}.rs,
+// src/core/authority.rs and src/edge/pool_object.rs (main of 2026-08):
+// - guest GetCredentialsForIdentity: KV get identity, KV get pool;
+// - signed-in GetCredentialsForIdentity, login known: KV get identity, pool,
+//   login, identity (sign_in reads the owner's record again);
+// - new guest GetId: one Durable Object round trip that reads the pool and
+//   the new id (SELECT), commits identity + member (two upserts, two outbox
+//   rows), then carries the outbox to KV (two puts, two deletes);
+// - GetId with a new login: KV get pool, login (miss); the object reads pool,
+//   login, the new id and commits login + identity + member;
+// - linking a new login to a guest: KV get identity, pool, login (miss); the
+//   object reads pool, login, the guest twice and commits login + identity +
+//   member.
+// It neither verifies tokens nor signs credentials: the login key is a
+// SHA-256 of pool and token (cognate: an HMAC of pool, issuer and subject),
+// and the credentials answer is a constant of the size of cognate's.
+// When cognate's storage work changes, change this to match. The `none`
+// pool's new guest GetId is set against this same bare work (today's cost);
+// its goal is against the empty Worker.
+const BARE_SCRIPT = `
+import { DurableObject } from 'cloudflare:workers';
+
+const SCHEMA = \`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);\`;
+
+export class Ledger extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.sql = ctx.storage.sql;
+    this.sql.exec(SCHEMA);
+    this.flushing = false;
+  }
+  async fetch(request) {
+    const { reads, writes } = await request.json();
+    for (const key of reads) this.sql.exec('SELECT value FROM entries WHERE key = ?', key).toArray();
+    for (const m of writes) {
+      this.sql.exec('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', m.key, m.value);
+      this.sql.exec('INSERT INTO outbox (mutation) VALUES (?)', JSON.stringify(m));
+    }
+    if (!this.flushing) {
+      this.flushing = true;
+      try {
+        for (;;) {
+          const batch = this.sql.exec('SELECT seq, mutation FROM outbox ORDER BY seq LIMIT 16').toArray();
+          if (!batch.length) break;
+          for (const row of batch) {
+            const m = JSON.parse(row.mutation);
+            await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
+            this.sql.exec('DELETE FROM outbox WHERE seq = ?', row.seq);
+          }
+        }
+      } finally {
+        this.flushing = false;
+      }
+    }
+    return Response.json({ ok: writes.find((w) => w.key.startsWith('identity/')) ?? null });
+  }
+}
+
+const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
+const loginKey = async (pool, token) => 'login/' + pool + '/' + hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pool + '\\n' + token)));
+const identityPut = (id, pool, logins, now) => {
+  const record = { pool, logins, created: now, modified: now, disabled: false };
+  return [
+    { key: 'identity/' + id, value: JSON.stringify(record) },
+    { key: 'member/' + pool + '/' + id, value: '', metadata: JSON.stringify({ l: logins.map((l) => l.provider), c: now, m: now, d: false }) },
+  ];
+};
+async function authority(env, pool, reads, writes) {
+  const stub = env.LEDGER.get(env.LEDGER.idFromName(pool));
+  const r = await stub.fetch('https://pool.internal/command', { method: 'POST', body: JSON.stringify({ reads, writes }) });
+  return r.json();
+}
+const json = (text) => new Response(text, { headers: { 'content-type': 'application/x-amz-json-1.1' } });
+
+export default {
+  async fetch(request, env) {
+    const op = (request.headers.get('x-amz-target') ?? '').split('.')[1];
+    const input = await request.json();
+    const now = Math.floor(Date.now() / 1000);
+    const [provider, token] = Object.entries(input.Logins ?? {})[0] ?? [];
+    if (op === 'Seed') {
+      await authority(env, input.pool, [], [{ key: 'pool/' + input.pool, value: input.value }]);
+      return json('{}');
+    }
+    if (op === 'GetId') {
+      const pool = input.IdentityPoolId;
+      const id = 'us-east-1:' + crypto.randomUUID();
+      if (!token) {
+        await authority(env, pool, ['pool/' + pool, 'identity/' + id], identityPut(id, pool, [], now));
+        return json(JSON.stringify({ IdentityId: id }));
+      }
+      await env.KV.get('pool/' + pool);
+      const login = await loginKey(pool, token);
+      const owner = await env.KV.get(login);
+      if (owner !== null && (await env.KV.get('identity/' + owner)) !== null) return json(JSON.stringify({ IdentityId: owner }));
+      const ref = { provider, mac: login.slice(-64) };
+      await authority(env, pool, ['pool/' + pool, login, 'identity/' + id],
+        [{ key: login, value: id }, ...identityPut(id, pool, [ref], now)]);
+      return json(JSON.stringify({ IdentityId: id }));
+    }
+    if (op === 'GetCredentialsForIdentity') {
+      const id = input.IdentityId;
+      const identity = JSON.parse(await env.KV.get('identity/' + id));
+      const pool = identity.pool;
+      JSON.parse(await env.KV.get('pool/' + pool));
+      if (token) {
+        const login = await loginKey(pool, token);
+        const owner = await env.KV.get(login);
+        if (owner === null || (await env.KV.get('identity/' + owner)) === null) {
+          const ref = { provider, mac: login.slice(-64) };
+          await authority(env, pool, ['pool/' + pool, login, 'identity/' + id, 'identity/' + id],
+            [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)]);
+        }
+      }
+      return json(env.CREDENTIALS);
+    }
+    return new Response('unknown operation', { status: 400 });
+  },
+};`;
+
+/** The bare Worker; `credentials` is a cognate credentials answer, sent back as is. */
+export function bareWorker(credentials) {
+  return {
+    name: 'bare', modules: true, script: BARE_SCRIPT,
+    kvNamespaces: ['KV'], durableObjects: { LEDGER: { className: 'Ledger', useSQLite: true } },
+    bindings: { CREDENTIALS: credentials },
+  };
+}
+
+/** The key the bare Worker gives the login `token` in `pool` (as its script computes it). */
+export async function bareLoginKey(pool, token) {
+  const { createHash } = await import('node:crypto');
+  return `login/${pool}/${createHash('sha256').update(`${pool}\n${token}`).digest('hex')}`;
+}
