@@ -103,7 +103,7 @@ try {
   const from = await cognate.mf.getKVNamespace('IDENTITIES');
   const to = await bare.mf.getKVNamespace('KV');
   const names = [];
-  for (const prefix of ['pool/', 'identity/']) {
+  for (const prefix of ['pool/', 'identity/', 'route/']) {
     let cursor;
     do {
       const page = await from.list({ prefix, cursor });

@@ -76,25 +76,27 @@ export default { async fetch() { return Response.json({ ok: true }); } };`,
 }
 
 // The bare Worker answers the same JSON-protocol requests as cognate with the
-// same storage work, read from src/core/service/{public,signin}.rs,
-// src/core/authority.rs and src/edge/pool_object.rs (main of 2026-08):
-// - guest GetCredentialsForIdentity: KV get identity, KV get pool;
-// - signed-in GetCredentialsForIdentity, login known: KV get identity, pool,
-//   login, identity (sign_in reads the owner's record again);
-// - new guest GetId: one Durable Object round trip that reads the pool and
-//   the new id (SELECT), commits identity + member (two upserts, two outbox
-//   rows), then carries the outbox to KV (two puts, two deletes);
-// - GetId with a new login: KV get pool, login (miss); the object reads pool,
-//   login, the new id and commits login + identity + member;
-// - linking a new login to a guest: KV get identity, pool, login (miss); the
-//   object reads pool, login, the guest twice and commits login + identity +
-//   member.
+// same storage work, read from src/core/service/{public,signin,lookup}.rs,
+// src/core/authority.rs and src/edge/pool_object.rs (main of 2026-11), and
+// the same per-isolate cache (a Map, CACHE_SECONDS = 10 s: pools, identities
+// and their absence, the pools of a routing tag, logins' owners):
+// - new guest GetId: the pool (cached); in a `listed` pool one KV put of the
+//   list entry after the response (waitUntil); no Durable Object;
+// - guest GetCredentialsForIdentity: the identity (cached, absent for a guest
+//   never stored), the pools of its tag and the pool (cached);
+// - signed-in GetCredentialsForIdentity, login known: the identity, pool and
+//   login's owner (all cached);
+// - GetId with a new login: the pool (cached), the login (a miss, not
+//   cached), one Durable Object round trip that reads pool, login and the new
+//   id and commits login + identity + member, answering before its outbox
+//   goes to KV (three puts after the answer);
+// - linking a new login to a guest never stored: the identity (a miss), the
+//   tag's pools and pool (cached), the login (a miss), then the object as
+//   above (it reads the guest twice).
 // It neither verifies tokens nor signs credentials: the login key is a
 // SHA-256 of pool and token (cognate: an HMAC of pool, issuer and subject),
 // and the credentials answer is a constant of the size of cognate's.
-// When cognate's storage work changes, change this to match. The `none`
-// pool's new guest GetId is set against this same bare work (today's cost);
-// its goal is against the empty Worker.
+// When cognate's storage work changes, change this to match.
 const BARE_SCRIPT = `
 import { DurableObject } from 'cloudflare:workers';
 
@@ -108,6 +110,23 @@ export class Ledger extends DurableObject {
     this.sql.exec(SCHEMA);
     this.flushing = false;
   }
+  async flush() {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (;;) {
+        const batch = this.sql.exec('SELECT seq, mutation FROM outbox ORDER BY seq LIMIT 16').toArray();
+        if (!batch.length) break;
+        for (const row of batch) {
+          const m = JSON.parse(row.mutation);
+          await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
+          this.sql.exec('DELETE FROM outbox WHERE seq = ?', row.seq);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
   async fetch(request) {
     const { reads, writes } = await request.json();
     for (const key of reads) this.sql.exec('SELECT value FROM entries WHERE key = ?', key).toArray();
@@ -115,26 +134,20 @@ export class Ledger extends DurableObject {
       this.sql.exec('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', m.key, m.value);
       this.sql.exec('INSERT INTO outbox (mutation) VALUES (?)', JSON.stringify(m));
     }
-    if (!this.flushing) {
-      this.flushing = true;
-      try {
-        for (;;) {
-          const batch = this.sql.exec('SELECT seq, mutation FROM outbox ORDER BY seq LIMIT 16').toArray();
-          if (!batch.length) break;
-          for (const row of batch) {
-            const m = JSON.parse(row.mutation);
-            await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
-            this.sql.exec('DELETE FROM outbox WHERE seq = ?', row.seq);
-          }
-        }
-      } finally {
-        this.flushing = false;
-      }
-    }
+    if (writes.length) this.ctx.waitUntil(this.flush());
     return Response.json({ ok: writes.find((w) => w.key.startsWith('identity/')) ?? null });
   }
 }
 
+const TTL_MS = 10_000;
+const cache = new Map();
+async function cached(env, key, { keepAbsent = true } = {}) {
+  const hit = cache.get(key);
+  if (hit && hit.expires > Date.now()) return hit.value;
+  const value = await env.KV.get(key);
+  if (value !== null || keepAbsent) cache.set(key, { value, expires: Date.now() + TTL_MS });
+  return value;
+}
 const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 const loginKey = async (pool, token) => 'login/' + pool + '/' + hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pool + '\\n' + token)));
 const identityPut = (id, pool, logins, now) => {
@@ -152,7 +165,7 @@ async function authority(env, pool, reads, writes) {
 const json = (text) => new Response(text, { headers: { 'content-type': 'application/x-amz-json-1.1' } });
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const op = (request.headers.get('x-amz-target') ?? '').split('.')[1];
     const input = await request.json();
     const now = Math.floor(Date.now() / 1000);
@@ -163,15 +176,18 @@ export default {
     }
     if (op === 'GetId') {
       const pool = input.IdentityPoolId;
+      const record = JSON.parse(await cached(env, 'pool/' + pool));
       const id = 'us-east-1:' + crypto.randomUUID();
       if (!token) {
-        await authority(env, pool, ['pool/' + pool, 'identity/' + id], identityPut(id, pool, [], now));
+        if (record.config.IdentityPoolTags?.['cognate:guest-storage'] !== 'none') {
+          const metadata = { l: [], c: now, m: now, d: false };
+          ctx.waitUntil(env.KV.put('member/' + pool + '/' + id, '', { metadata }));
+        }
         return json(JSON.stringify({ IdentityId: id }));
       }
-      await env.KV.get('pool/' + pool);
       const login = await loginKey(pool, token);
-      const owner = await env.KV.get(login);
-      if (owner !== null && (await env.KV.get('identity/' + owner)) !== null) return json(JSON.stringify({ IdentityId: owner }));
+      const owner = await cached(env, login, { keepAbsent: false });
+      if (owner !== null && (await cached(env, 'identity/' + owner)) !== null) return json(JSON.stringify({ IdentityId: owner }));
       const ref = { provider, mac: login.slice(-64) };
       await authority(env, pool, ['pool/' + pool, login, 'identity/' + id],
         [{ key: login, value: id }, ...identityPut(id, pool, [ref], now)]);
@@ -179,16 +195,18 @@ export default {
     }
     if (op === 'GetCredentialsForIdentity') {
       const id = input.IdentityId;
-      const identity = JSON.parse(await env.KV.get('identity/' + id));
-      const pool = identity.pool;
-      JSON.parse(await env.KV.get('pool/' + pool));
+      const stored = await cached(env, 'identity/' + id);
+      const identity = stored === null ? { logins: [] } : JSON.parse(stored);
+      const pool = identity.pool ?? JSON.parse(await cached(env, 'route/' + id.split(':')[1].slice(0, 8)))[0];
+      JSON.parse(await cached(env, 'pool/' + pool));
       if (token) {
         const login = await loginKey(pool, token);
-        const owner = await env.KV.get(login);
-        if (owner === null || (await env.KV.get('identity/' + owner)) === null) {
+        const owner = await cached(env, login, { keepAbsent: false });
+        if (owner === null || (await cached(env, 'identity/' + owner)) === null) {
           const ref = { provider, mac: login.slice(-64) };
           await authority(env, pool, ['pool/' + pool, login, 'identity/' + id, 'identity/' + id],
             [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)]);
+          cache.set(login, { value: id, expires: Date.now() + TTL_MS });
         }
       }
       return json(env.CREDENTIALS);
