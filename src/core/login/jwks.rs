@@ -187,10 +187,19 @@ pub enum Lookup {
     Unknown,
 }
 
-/// Providers' keys, per issuer, for one isolate.
+/// How long a verified signature is remembered, in seconds.
+pub const VERIFIED_SECONDS: u64 = 60;
+/// Most verified signatures remembered before the memory starts over.
+const MAX_VERIFIED: usize = 4096;
+
+/// Providers' keys, per issuer, for one isolate; and the signatures they
+/// verified lately, so a token presented again (GetId, then
+/// GetCredentialsForIdentity; a refresh) costs no second signature check.
+/// Every claim is still checked on every use.
 #[derive(Debug, Default)]
 pub struct KeyCache {
     entries: BTreeMap<String, Entry>,
+    verified: std::collections::HashMap<[u8; 32], u64>,
 }
 
 /// The keys among `keys` that may have made a token with `kid` and `alg`.
@@ -199,6 +208,23 @@ pub fn candidates(keys: &[PublicKey], kid: Option<&str>, alg: SignatureAlgorithm
 }
 
 impl KeyCache {
+    /// Whether the signature digested as `digest` verified within the last
+    /// [`VERIFIED_SECONDS`].
+    pub fn verified_lately(&self, digest: &[u8; 32], now: u64) -> bool {
+        self.verified.get(digest).is_some_and(|until| *until > now)
+    }
+
+    /// Remembers that the signature digested as `digest` verified at `now`.
+    pub fn remember_verified(&mut self, digest: [u8; 32], now: u64) {
+        if self.verified.len() >= MAX_VERIFIED {
+            self.verified.retain(|_, until| *until > now);
+            if self.verified.len() >= MAX_VERIFIED {
+                self.verified.clear();
+            }
+        }
+        self.verified.insert(digest, now + VERIFIED_SECONDS);
+    }
+
     /// Looks up the keys of `issuer` for a token with `kid` and `alg` at `now`.
     pub fn lookup(&self, issuer: &str, kid: Option<&str>, alg: SignatureAlgorithm, now: u64) -> Lookup {
         let Some(entry) = self.entries.get(issuer) else { return Lookup::Fetch };
@@ -248,6 +274,21 @@ mod tests {
         let mut n = vec![0xffu8; bits / 8];
         n[0] = 0xc0;
         json!({"kty": "RSA", "kid": kid, "n": URL_SAFE_NO_PAD.encode(n), "e": "AQAB"})
+    }
+
+    #[test]
+    fn verified_signatures_are_remembered_for_a_minute_within_a_bound() {
+        let mut cache = KeyCache::default();
+        cache.remember_verified([1; 32], 100);
+        assert!(cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS - 1));
+        assert!(!cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS));
+        assert!(!cache.verified_lately(&[2; 32], 100));
+        for i in 0..MAX_VERIFIED as u32 {
+            let mut d = [0; 32];
+            d[..4].copy_from_slice(&i.to_be_bytes());
+            cache.remember_verified(d, 200);
+        }
+        assert!(cache.verified.len() <= MAX_VERIFIED);
     }
 
     #[test]

@@ -122,6 +122,18 @@ impl std::fmt::Debug for VerifiedLogin {
     }
 }
 
+/// What a verified signature is remembered by: SHA-256 of the provider's
+/// key source, the signed part and the signature, each length-prefixed.
+fn signature_digest(key_source: &str, signed: &str, signature: &[u8]) -> [u8; 32] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [key_source.as_bytes(), signed.as_bytes(), signature] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part);
+    }
+    h.finalize().into()
+}
+
 /// Header members beyond those jwt-compact reads: any of them refuses the token.
 #[derive(Deserialize, Default)]
 struct ExtraHeader {
@@ -188,7 +200,27 @@ impl<H: Http, V: Verifier> LoginVerifier<'_, H, V> {
         let claims = Claims::parse(&claims_json).ok_or(LoginError::Malformed)?;
         let kid = header.key_id.as_deref();
         let signature = parsed.signature_bytes();
-        let keys = self.keys(&provider, kid, alg, now, false).await?;
+        let digest = signature_digest(&provider.cache_key, signed, signature);
+        if !self.cache.borrow().verified_lately(&digest, now) {
+            self.verify_signature(&provider, kid, alg, signed, signature, now).await?;
+            self.cache.borrow_mut().remember_verified(digest, now);
+        }
+        let checked = check(&claims, &provider, now)?;
+        Ok(VerifiedLogin { provider: provider.name, sub: checked.sub, client_id: checked.client_id, claims })
+    }
+
+    /// Checks the signature with the provider's keys (fetching them, within
+    /// the refetch limit, when the cache has none that fit).
+    async fn verify_signature(
+        &self,
+        provider: &Provider,
+        kid: Option<&str>,
+        alg: SignatureAlgorithm,
+        signed: &str,
+        signature: &[u8],
+        now: u64,
+    ) -> Result<(), LoginError> {
+        let keys = self.keys(provider, kid, alg, now, false).await?;
         if !self.any_verifies(&keys, signed.as_bytes(), signature).await {
             // Without a kid, the provider may have rotated to a key not yet
             // cached: look again, within the refetch limit.
@@ -196,13 +228,12 @@ impl<H: Http, V: Verifier> LoginVerifier<'_, H, V> {
             if !again {
                 return Err(LoginError::BadSignature);
             }
-            let keys = self.keys(&provider, kid, alg, now, true).await?;
+            let keys = self.keys(provider, kid, alg, now, true).await?;
             if !self.any_verifies(&keys, signed.as_bytes(), signature).await {
                 return Err(LoginError::BadSignature);
             }
         }
-        let checked = check(&claims, &provider, now)?;
-        Ok(VerifiedLogin { provider: provider.name, sub: checked.sub, client_id: checked.client_id, claims })
+        Ok(())
     }
 
     async fn any_verifies(&self, keys: &[PublicKey], message: &[u8], signature: &[u8]) -> bool {

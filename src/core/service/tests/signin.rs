@@ -291,6 +291,32 @@ fn every_mutation_of_a_good_token_is_refused() {
 }
 
 #[test]
+fn a_remembered_signature_skips_only_the_signature_check() {
+    let h = Harness::new();
+    let pool = h.signin_pool();
+    let token = h.token("alice");
+    let id = Harness::ok(h.login_id(&pool, &token))["IdentityId"].clone();
+    assert_eq!(Harness::ok(h.login_id(&pool, &token))["IdentityId"], id, "presented again");
+    // The claims are checked on every use: past its exp (and the skew) it is refused.
+    h.clock.advance(600 + 300);
+    let r = h.login_id(&pool, &token);
+    assert_eq!(r.error_type(), "NotAuthorizedException");
+    assert!(r.message().starts_with("Invalid login token. Token expired"), "{}", r.message());
+    // Another pool whose client ids do not include the token's audience refuses it.
+    let other = Harness::ok(h.admin(
+        "CreateIdentityPool",
+        json!({"IdentityPoolName": "other", "AllowUnauthenticatedIdentities": false,
+               "SupportedLoginProviders": {IDP: "someone-else"}}),
+    ))["IdentityPoolId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fresh = h.token("alice");
+    assert_eq!(h.login_id(&pool, &fresh).status, 200);
+    assert_eq!(h.login_id(&other, &fresh).error_type(), "NotAuthorizedException");
+}
+
+#[test]
 fn the_attack_catalogue_is_refused() {
     let h = Harness::new();
     let pool = h.signin_pool();
@@ -306,7 +332,11 @@ fn the_attack_catalogue_is_refused() {
         }
         h.idp.token_with(json!({}), c)
     };
-    let good_sig = h.token("alice").rsplit_once('.').unwrap().1.to_owned();
+    let good = h.token("alice");
+    let good_sig = good.rsplit_once('.').unwrap().1.to_owned();
+    // The genuine token verified once: its signature is remembered, which
+    // must vouch for nothing else.
+    assert_eq!(h.login_id(&pool, &good).status, 200);
     let cases: Vec<(&str, String)> = vec![
         ("alg none", format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&claims))),
         (
