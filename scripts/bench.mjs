@@ -158,11 +158,11 @@ const rowsOf = (name, call, bareWork, g = m[name]) => [
 const rows = [
   { call: 'empty Worker (constant JSON; mean of its runs)', m: empty },
   { call: 'new guest GetId, pool `none`', m: guestId.none, empty: guestId.empty, bare: guestId.bare },
-  ...rowsOf('new guest GetId', 'new guest GetId, pool `listed`', 'DO round trip, SQLite, 2 KV puts'),
-  ...rowsOf('warm guest GetCredentialsForIdentity', 'warm guest GetCredentialsForIdentity', '2 KV gets'),
-  ...rowsOf('warm signed-in GetCredentialsForIdentity', 'warm signed-in GetCredentialsForIdentity', '4 KV gets'),
-  ...rowsOf('GetId with a new login', 'linking: GetId with a new login', '2 KV gets, DO, 3 KV puts'),
-  ...rowsOf('a new login linked to a guest', 'linking: a new login linked to a guest', '3 KV gets, DO, 3 KV puts'),
+  ...rowsOf('new guest GetId', 'new guest GetId, pool `listed`', '1 KV put after the answer'),
+  ...rowsOf('warm guest GetCredentialsForIdentity', 'warm guest GetCredentialsForIdentity', 'isolate-cached reads'),
+  ...rowsOf('warm signed-in GetCredentialsForIdentity', 'warm signed-in GetCredentialsForIdentity', 'isolate-cached reads'),
+  ...rowsOf('GetId with a new login', 'linking: GetId with a new login', '1 KV get, DO, 3 KV puts after its answer'),
+  ...rowsOf('a new login linked to a guest', 'linking: a new login linked to a guest', '2 KV gets, DO, 3 KV puts after its answer'),
 ];
 const table = [HEADER, ...tableRows(rows)];
 const signIn = m['GetId with a new login'];
