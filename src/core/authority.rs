@@ -4,6 +4,7 @@
 //! [`super::memory::MemoryAuthority`]) only runs [`execute`] and carries the
 //! resulting mutations through to the read store.
 
+mod developer;
 mod settings;
 
 use std::collections::BTreeMap;
@@ -80,8 +81,41 @@ pub enum Command {
         /// record and no tombstone, it is a guest that was never stored.
         #[serde(default)]
         proven_target: bool,
+        /// The caller proved it is the target (a cognate token for it): the
+        /// logins may be linked to it even when it has logins already.
+        #[serde(default)]
+        owner_proven: bool,
         /// The id for a new identity, if one is needed (made by the caller).
         new_identity_id: String,
+        /// The MAC of the call's developer user (GetOpenIdTokenForDeveloperIdentity):
+        /// owned by an identity other than the named one, it is refused
+        /// (`DeveloperUserAlreadyRegisteredException`), not merged.
+        #[serde(default)]
+        developer_login: Option<String>,
+        /// The time.
+        now: u64,
+    },
+    /// Move every login of the identity that owns the developer user
+    /// `source` to the identity that owns `destination`; the source
+    /// identity is disabled (MergeDeveloperIdentities).
+    MergeDevelopers {
+        /// The pool.
+        pool_id: String,
+        /// The MAC of the source developer user.
+        source: String,
+        /// The MAC of the destination developer user.
+        destination: String,
+        /// The time.
+        now: u64,
+    },
+    /// Remove a developer user from an identity (UnlinkDeveloperIdentity).
+    UnlinkDeveloper {
+        /// The pool.
+        pool_id: String,
+        /// The identity.
+        identity_id: String,
+        /// The MAC of the developer user.
+        mac: String,
         /// The time.
         now: u64,
     },
@@ -260,6 +294,18 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
         Command::UpdatePool { mut config } => {
             let pool_id = config.identity_pool_id.clone().unwrap_or_default();
             let mut record = pool(ledger, &pool_id)?;
+            // The developer provider is fixed once set, as Cognito's.
+            if let Some(set) = &record.config.developer_provider_name {
+                match &config.developer_provider_name {
+                    None => config.developer_provider_name = Some(set.clone()),
+                    Some(new) if new != set => {
+                        return Err(ApiError::invalid_parameter(
+                            "DeveloperProviderName cannot be changed once it has been set.",
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
             // An update that names no tags keeps the pool's (and so its guest storage).
             if config.identity_pool_tags.is_none() {
                 config.identity_pool_tags = record.config.identity_pool_tags.take();
@@ -326,9 +372,33 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             }
             Ok(Outcome::Deleted { identity_ids: deleted })
         }
-        Command::SignIn { pool_id, logins, target, proven_target, new_identity_id, now } => {
-            let target = target.map(|id| Target { id, proven: proven_target });
+        Command::SignIn {
+            pool_id,
+            logins,
+            target,
+            proven_target,
+            owner_proven,
+            new_identity_id,
+            developer_login,
+            now,
+        } => {
+            if let (Some(t), Some(mac)) = (&target, &developer_login) {
+                let owned = owner(ledger, &pool_id, mac)?;
+                if owned.as_ref().is_some_and(|o| o != t) {
+                    return Err(ApiError::new(
+                        ErrorKind::DeveloperUserAlreadyRegistered,
+                        "The provided developer user identifier is already registered with Cognito under a different identity ID.",
+                    ));
+                }
+            }
+            let target = target.map(|id| Target { id, proven: proven_target, owner: owner_proven });
             sign_in(ledger, &pool_id, &logins, target, new_identity_id, now)
+        }
+        Command::MergeDevelopers { pool_id, source, destination, now } => {
+            developer::merge(ledger, &pool_id, &source, &destination, now)
+        }
+        Command::UnlinkDeveloper { pool_id, identity_id, mac, now } => {
+            developer::unlink(ledger, &pool_id, identity_id, &mac, now)
         }
         Command::Unlink { identity_id, proven, remove, now } => unlink(ledger, identity_id, &proven, &remove, now),
         Command::SetPrincipalTags { pool_id, provider, map } => {
@@ -356,6 +426,8 @@ struct Target {
     /// Its id proved itself: with no record and no tombstone it is a guest
     /// that was never stored.
     proven: bool,
+    /// The caller proved it is this identity.
+    owner: bool,
 }
 
 /// The record of an identity of `pool_id` (a proven target's guest record
@@ -374,9 +446,9 @@ fn identity_in(
     }
 }
 
-/// The owner of a login, if the login is linked to a live identity.
-fn owner(ledger: &impl Ledger, pool_id: &str, login: &LoginRef) -> Result<Option<String>, ApiError> {
-    let Some(id) = ledger.get(&keys::login(pool_id, &login.mac))? else { return Ok(None) };
+/// The owner of the login `mac`, if the login is linked to a live identity.
+fn owner(ledger: &impl Ledger, pool_id: &str, mac: &str) -> Result<Option<String>, ApiError> {
+    let Some(id) = ledger.get(&keys::login(pool_id, mac))? else { return Ok(None) };
     let live = identity_record(ledger, &id)?.is_some_and(|r| !r.disabled);
     Ok(live.then_some(id))
 }
@@ -390,7 +462,7 @@ fn sign_in(
     now: u64,
 ) -> Result<Outcome, ApiError> {
     pool(ledger, pool_id)?;
-    let owners = logins.iter().map(|l| owner(ledger, pool_id, l)).collect::<Result<Vec<_>, _>>()?;
+    let owners = logins.iter().map(|l| owner(ledger, pool_id, &l.mac)).collect::<Result<Vec<_>, _>>()?;
     let mut named: Option<(String, IdentityRecord)> = None;
     if let Some(t) = target {
         let record = identity_in(ledger, &t.id, pool_id, t.proven, now)?;
@@ -398,7 +470,7 @@ fn sign_in(
             return Err(ApiError::identity_disabled(&t.id));
         }
         // Linking to an authenticated identity needs one of its own logins.
-        if !record.is_guest() && !owners.iter().any(|o| o.as_deref() == Some(t.id.as_str())) {
+        if !record.is_guest() && !t.owner && !owners.iter().any(|o| o.as_deref() == Some(t.id.as_str())) {
             return Err(ApiError::logins_dont_match());
         }
         named = Some((t.id, record));
@@ -412,7 +484,7 @@ fn sign_in(
         .or_else(|| named.as_ref().map(|(id, _)| id.clone()))
         .unwrap_or(new_identity_id);
     let stored = identity_record(ledger, &winner)?;
-    let mut record = match (&stored, &named) {
+    let record = match (&stored, &named) {
         (Some(r), _) => r.clone(),
         (None, Some((id, r))) if *id == winner => r.clone(),
         (None, _) => IdentityRecord::guest(pool_id, now),
@@ -432,12 +504,32 @@ fn sign_in(
         merged.push((id, r));
     }
     all.extend(logins.iter().cloned());
+    let existed = stored.is_some();
+    merge_into(ledger, pool_id, Merge { winner, record, existed, merged, logins: all }, now)
+}
+
+/// A merge decided: the identity that stays, with its record (and whether
+/// it is stored already), the identities merged into it, and every login
+/// they bring (its own first).
+struct Merge {
+    winner: String,
+    record: IdentityRecord,
+    existed: bool,
+    merged: Vec<(String, IdentityRecord)>,
+    logins: Vec<LoginRef>,
+}
+
+/// Applies `merge`: one login of each provider (developer users aside), at
+/// most 20, else `ResourceConflictException` and nothing changes; the merged
+/// identities are disabled with no logins; the logins move to the winner.
+fn merge_into(ledger: &mut impl Ledger, pool_id: &str, merge: Merge, now: u64) -> Result<Outcome, ApiError> {
+    let Merge { winner, mut record, existed, merged, logins } = merge;
     let mut unique: Vec<LoginRef> = Vec::new();
-    for login in all {
+    for login in logins {
         if unique.iter().any(|l| l.mac == login.mac) {
             continue;
         }
-        if unique.iter().any(|l| l.provider == login.provider) {
+        if !login.is_developer() && unique.iter().any(|l| l.provider == login.provider && !l.is_developer()) {
             return Err(ApiError::new(
                 ErrorKind::ResourceConflict,
                 format!("An identity can have only one login of provider '{}'.", login.provider),
@@ -448,7 +540,7 @@ fn sign_in(
     if unique.len() > MAX_LOGINS_PER_IDENTITY {
         return Err(ApiError::new(ErrorKind::ResourceConflict, "An identity can have at most 20 logins."));
     }
-    let changed = unique.len() != record.logins.len() || stored.is_none();
+    let changed = unique.len() != record.logins.len() || !existed;
     for (id, mut r) in merged {
         r.logins.clear();
         r.disabled = true;
@@ -542,6 +634,8 @@ mod tests {
                 target: Some(id.into()),
                 proven_target: true,
                 new_identity_id: "us-east-1:unused".into(),
+                developer_login: None,
+                owner_proven: false,
                 now: 9,
             },
         )
@@ -623,6 +717,8 @@ mod tests {
             target: Some(OTHER.into()),
             proven_target: true,
             new_identity_id: "us-east-1:c".into(),
+            developer_login: None,
+            owner_proven: false,
             now: 11,
         };
         let Outcome::Identity { identity_id, .. } = execute(&mut l, cmd).unwrap() else { panic!() };
@@ -656,7 +752,7 @@ mod tests {
     }
 
     fn login(provider: &str, mac: &str) -> LoginRef {
-        LoginRef { provider: provider.into(), mac: mac.into() }
+        LoginRef::new(provider, mac)
     }
 
     fn sign_in_as(
@@ -671,6 +767,8 @@ mod tests {
             target: target.map(str::to_owned),
             proven_target: false,
             new_identity_id: new.into(),
+            developer_login: None,
+            owner_proven: false,
             now: 10,
         };
         match execute(l, cmd)? {

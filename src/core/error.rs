@@ -16,6 +16,8 @@ pub enum ErrorKind {
     InvalidParameter,
     /// The change conflicts with the current state.
     ResourceConflict,
+    /// The developer user already belongs to another identity.
+    DeveloperUserAlreadyRegistered,
     /// The pool lacks what the call needs (usually roles).
     InvalidIdentityPoolConfiguration,
     /// A limit of the service was reached.
@@ -58,6 +60,7 @@ impl ErrorKind {
             Self::ResourceNotFound => "ResourceNotFoundException",
             Self::InvalidParameter => "InvalidParameterException",
             Self::ResourceConflict => "ResourceConflictException",
+            Self::DeveloperUserAlreadyRegistered => "DeveloperUserAlreadyRegisteredException",
             Self::InvalidIdentityPoolConfiguration => "InvalidIdentityPoolConfigurationException",
             Self::LimitExceeded => "LimitExceededException",
             Self::TooManyRequests => "TooManyRequestsException",
@@ -91,11 +94,12 @@ impl ErrorKind {
     }
 }
 
-const ALL: [ErrorKind; 20] = [
+const ALL: [ErrorKind; 21] = [
     ErrorKind::NotAuthorized,
     ErrorKind::ResourceNotFound,
     ErrorKind::InvalidParameter,
     ErrorKind::ResourceConflict,
+    ErrorKind::DeveloperUserAlreadyRegistered,
     ErrorKind::InvalidIdentityPoolConfiguration,
     ErrorKind::LimitExceeded,
     ErrorKind::TooManyRequests,

@@ -81,6 +81,11 @@ impl HashKey {
         RouteKey(derive(&self.0, "cognate/v1/route", ""))
     }
 
+    /// The AEAD key that seals `pool_id`'s developer user identifiers.
+    pub fn developer_key(&self, pool_id: &str) -> [u8; 32] {
+        derive(&self.0, "cognate/v1/developer", pool_id)
+    }
+
     /// The key of `pool_id`'s guest ids.
     pub fn guest_key(&self, pool_id: &str) -> GuestKey {
         GuestKey(derive(&self.0, "cognate/v1/guest", pool_id))

@@ -9,6 +9,8 @@ pub mod capabilities;
 pub mod client;
 pub mod config;
 pub mod credentials;
+#[cfg(feature = "server")]
+pub mod developer;
 pub mod error;
 #[cfg(feature = "server")]
 pub mod gateway;

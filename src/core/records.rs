@@ -60,6 +60,23 @@ pub struct LoginRef {
     pub provider: String,
     /// Lowercase hex `HMAC-SHA256(k_pool, provider ‖ 0x00 ‖ sub)`.
     pub mac: String,
+    /// For a developer user: its identifier, sealed (see `developer`). An
+    /// identity may have several developer users (MergeDeveloperIdentities),
+    /// and one login of every other provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+}
+
+impl LoginRef {
+    /// A login of an identity provider.
+    pub fn new(provider: &str, mac: &str) -> Self {
+        Self { provider: provider.to_owned(), mac: mac.to_owned(), sealed: None }
+    }
+
+    /// Whether it is a developer user (any number per identity).
+    pub fn is_developer(&self) -> bool {
+        self.sealed.is_some()
+    }
 }
 
 /// An identity.
@@ -193,8 +210,7 @@ mod tests {
     fn member_metadata_stays_within_kvs_limit() {
         let mut rec = IdentityRecord { modified: 2, ..IdentityRecord::guest("p", 1) };
         assert_eq!(rec.member_metadata(), r#"{"l":[],"c":1,"m":2,"d":false}"#);
-        rec.logins =
-            (0..20).map(|i| LoginRef { provider: format!("{i}{}", "p".repeat(127)), mac: "00".into() }).collect();
+        rec.logins = (0..20).map(|i| LoginRef::new(&format!("{i}{}", "p".repeat(127)), "00")).collect();
         let meta: MemberMetadata = serde_json::from_str(&rec.member_metadata()).unwrap();
         assert_eq!(meta.logins, None);
         assert!(rec.member_metadata().len() <= MAX_METADATA_BYTES);

@@ -137,6 +137,17 @@ pub struct OpenIdClaims {
     pub iat: u64,
     /// Expires at.
     pub exp: u64,
+    /// Principal tags (GetOpenIdTokenForDeveloperIdentity's `PrincipalTags`),
+    /// in the claim AWS reads session tags from.
+    #[serde(rename = "https://aws.amazon.com/tags", default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<TagsClaim>,
+}
+
+/// The `https://aws.amazon.com/tags` claim: tag key → its values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagsClaim {
+    /// The principal tags (one value each here).
+    pub principal_tags: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Signs `claims` as a compact ES256 JWS with `signer`'s key.
@@ -179,6 +190,7 @@ pub(crate) mod tests {
             amr: vec!["unauthenticated".into()],
             iat: 10,
             exp: 610,
+            tags: None,
         };
         let token = block_on(sign(&signer, &claims)).unwrap();
         let parts: Vec<&str> = token.split('.').collect();

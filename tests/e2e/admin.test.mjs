@@ -20,7 +20,7 @@ import { GUEST_ROLE, adminCredentials, client, endpoint, guestPool, publicClient
 
 const admin = client();
 
-test('a pool is created, described, updated (full replace, tags kept unless named) and deleted', async () => {
+test('a pool is created, described, updated (full replace; tags and the developer provider kept unless named) and deleted', async () => {
   const input = {
     IdentityPoolName: 'e2e app',
     AllowUnauthenticatedIdentities: false,
@@ -44,6 +44,11 @@ test('a pool is created, described, updated (full replace, tags kept unless name
   }));
   assert.equal(replaced.IdentityPoolName, 'renamed');
   assert.equal(replaced.SupportedLoginProviders, undefined, 'update replaces the whole pool');
+  assert.equal(replaced.DeveloperProviderName, 'login.e2e', 'the developer provider is fixed once set');
+  await rejectsWith(admin.send(new UpdateIdentityPoolCommand({
+    IdentityPoolId: created.IdentityPoolId, IdentityPoolName: 'renamed', AllowUnauthenticatedIdentities: true,
+    DeveloperProviderName: 'login.other',
+  })), 'InvalidParameterException', { message: 'DeveloperProviderName cannot be changed once it has been set.' });
   assert.deepEqual(replaced.IdentityPoolTags, { team: 'web' }, 'tags are kept when the update names none');
   const retagged = await admin.send(new UpdateIdentityPoolCommand({
     IdentityPoolId: created.IdentityPoolId, IdentityPoolName: 'renamed', AllowUnauthenticatedIdentities: true,

@@ -10,6 +10,7 @@ pub mod claims;
 pub mod jwks;
 #[cfg(feature = "native")]
 pub mod native;
+pub mod own;
 pub mod provider;
 
 use std::cell::RefCell;

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::lookup::Known;
-use super::signin::Login;
+use super::signin::{Login, Named};
 use super::Service;
 use crate::core::authority::Command;
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
@@ -73,7 +73,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let pool = self.pool(&pool_id).await?;
         if has_logins(&input.logins) {
             let logins = self.verify_logins(&pool, input.logins.as_ref().expect("checked")).await?;
-            let (identity_id, _) = self.sign_in(&pool, &logins, None).await?;
+            let (identity_id, _) = self.sign_in(&pool, &logins, Named::default()).await?;
             return Ok(json!({ "IdentityId": identity_id }));
         }
         if !pool.config.allows_guests() {
@@ -109,8 +109,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         };
         if let Some(map) = input.logins.as_ref().filter(|l| !l.is_empty()) {
             let logins = self.verify_logins(&pool, map).await?;
-            let proven = matches!(known, Known::Unstored(_));
-            let (identity_id, _) = self.sign_in(&pool, &logins, Some((&named, proven))).await?;
+            let unstored_guest = matches!(known, Known::Unstored(_));
+            let from = Named { id: Some(&named), unstored_guest, developer: None };
+            let (identity_id, _) = self.sign_in(&pool, &logins, from).await?;
             return Ok(Caller { identity_id, pool, logins });
         }
         if let Known::Stored(identity) = &known {
@@ -172,6 +173,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             amr: self.amr(&caller),
             iat: now,
             exp: now + TOKEN_LIFETIME,
+            tags: None,
         };
         let token = token::sign(self.signer, &claims).await.map_err(|e| ApiError::internal(e.to_string()))?;
         Ok(json!({ "IdentityId": caller.identity_id, "Token": token }))

@@ -13,7 +13,7 @@ use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::ids::new_identity_id;
 use crate::core::login::provider::{self, ProviderKind};
-use crate::core::login::{LoginVerifier, VerifiedLogin};
+use crate::core::login::{own, LoginVerifier, VerifiedLogin};
 use crate::core::records::{IdentityRecord, LoginRef, PoolRecord};
 use crate::core::roles::LoginFacts;
 use crate::core::store::{keys, Store};
@@ -23,9 +23,28 @@ pub(super) struct Login {
     pub verified: VerifiedLogin,
     pub kind: ProviderKind,
     pub mac: String,
+    /// A developer user's identifier, sealed (developer logins only).
+    pub sealed: Option<String>,
+}
+
+/// What a sign-in starts from, besides its logins.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct Named<'a> {
+    /// The identity the call names.
+    pub id: Option<&'a str>,
+    /// Its id proved itself as a guest that was never stored.
+    pub unstored_guest: bool,
+    /// The MAC of the call's developer user: never merged from another identity.
+    pub developer: Option<&'a str>,
 }
 
 impl Login {
+    /// Whether it is a cognate token, which proves its identity rather than
+    /// being linked to one.
+    pub fn is_own(&self) -> bool {
+        self.verified.provider == own::PROVIDER
+    }
+
     pub fn facts(&self) -> LoginFacts<'_> {
         LoginFacts {
             provider: &self.verified.provider,
@@ -53,6 +72,15 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let now = self.clock.now();
         let mut out = Vec::with_capacity(logins.len());
         for (name, token) in logins {
+            if own::names_own(name, &self.config.issuer) {
+                let keys = &self.secrets.signing_keys;
+                let verified = own::verify(self.verifier, keys, &self.config.issuer, pool.id(), token, now)
+                    .await
+                    .map_err(|e| e.to_api().with_detail(format!("login '{name}' refused: {e}")))?;
+                let (kind, mac) = (ProviderKind::Oidc, String::new());
+                out.push(Login { verified, kind, mac, sealed: None });
+                continue;
+            }
             let verified = verifier
                 .verify(&pool.config, name, token, now)
                 .await
@@ -60,13 +88,16 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             let kind = provider::resolve(&pool.config, name, &self.config.insecure_http_issuers)
                 .map_or(ProviderKind::Oidc, |p| p.kind);
             let mac = self.secrets.hash_key.login_mac(pool.id(), &verified.provider, &verified.sub);
-            out.push(Login { verified, kind, mac });
+            out.push(Login { verified, kind, mac, sealed: None });
         }
         Ok(out)
     }
 
     /// The identity the store maps all `logins` to, if it maps them to one.
-    async fn known_owner(&self, pool_id: &str, logins: &[Login]) -> Result<Option<String>, ApiError> {
+    async fn known_owner(&self, pool_id: &str, logins: &[&Login]) -> Result<Option<String>, ApiError> {
+        if logins.is_empty() {
+            return Ok(None);
+        }
         let mut owner: Option<String> = None;
         let now = self.clock.now();
         for login in logins {
@@ -97,16 +128,37 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     }
 
     /// The identity of `logins` (linking and merging as Cognito does),
-    /// starting from `target` when the call names an identity (with whether
-    /// its id proved itself as a guest never stored).
+    /// starting from the identity the call names, if any. A cognate token
+    /// among the logins proves its identity: the others are linked to it.
     pub(super) async fn sign_in(
         &self,
         pool: &PoolRecord,
         logins: &[Login],
-        target: Option<(&str, bool)>,
+        named: Named<'_>,
     ) -> Result<(String, Rc<IdentityRecord>), ApiError> {
-        if let Some(id) = self.known_owner(pool.id(), logins).await? {
-            if target.is_none_or(|(t, _)| t == id) {
+        let (own, linkable): (Vec<&Login>, Vec<&Login>) = logins.iter().partition(|l| l.is_own());
+        let mut target = named.id.map(str::to_owned);
+        let mut owner_proven = false;
+        if let Some(first) = own.first() {
+            let id = first.verified.sub.as_str();
+            if own.iter().any(|l| l.verified.sub != id) || named.id.is_some_and(|t| t != id) {
+                return Err(ApiError::logins_dont_match());
+            }
+            let Ok(Known::Stored(record)) = self.lookup(id).await else { return Err(ApiError::logins_dont_match()) };
+            if record.pool != pool.id() {
+                return Err(ApiError::logins_dont_match());
+            }
+            if record.disabled {
+                return Err(ApiError::identity_disabled(id));
+            }
+            if linkable.is_empty() {
+                return Ok((id.to_owned(), record));
+            }
+            target = Some(id.to_owned());
+            owner_proven = true;
+        }
+        if let Some(id) = self.known_owner(pool.id(), &linkable).await? {
+            if target.as_deref().is_none_or(|t| t == id) {
                 if let Ok(Known::Stored(record)) = self.lookup(&id).await {
                     if !record.disabled && record.pool == pool.id() {
                         return Ok((id, record));
@@ -118,21 +170,27 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let key = self.secrets.hash_key.guest_key(pool.id());
         let command = Command::SignIn {
             pool_id: pool.id().to_owned(),
-            logins: logins
+            logins: linkable
                 .iter()
-                .map(|l| LoginRef { provider: l.verified.provider.clone(), mac: l.mac.clone() })
+                .map(|l| LoginRef {
+                    provider: l.verified.provider.clone(),
+                    mac: l.mac.clone(),
+                    sealed: l.sealed.clone(),
+                })
                 .collect(),
-            target: target.map(|(t, _)| t.to_owned()),
-            proven_target: target.is_some_and(|(_, proven)| proven),
+            target: target.clone(),
+            proven_target: named.unstored_guest && !owner_proven,
+            owner_proven,
             new_identity_id: new_identity_id(&self.config.region, route, &key, self.random),
+            developer_login: named.developer.map(str::to_owned),
             now: self.clock.now(),
         };
         // The identities this isolate knew as owners of these logins may be
         // merged away: forget them, and learn the logins' owner from the answer.
         let now = self.clock.now();
-        let login_keys: Vec<String> = logins.iter().map(|l| keys::login(pool.id(), &l.mac)).collect();
+        let login_keys: Vec<String> = linkable.iter().map(|l| keys::login(pool.id(), &l.mac)).collect();
         let mut touched: Vec<Rc<str>> = login_keys.iter().filter_map(|k| self.cache.owner(k, now)).collect();
-        touched.extend(target.map(|(t, _)| Rc::from(t)));
+        touched.extend(target.as_deref().map(Rc::from));
         let outcome = self.authority.apply(route, command).await;
         for id in &touched {
             self.cache.forget_identity(id);

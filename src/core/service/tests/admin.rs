@@ -62,8 +62,17 @@ fn pools_are_created_described_updated_listed_and_deleted() {
     assert_eq!(
         updated,
         json!({"IdentityPoolId": id, "IdentityPoolName": "renamed", "AllowUnauthenticatedIdentities": true,
-               "IdentityPoolTags": {"team": "web"}}),
-        "an update that names no tags keeps them"
+               "DeveloperProviderName": "login.myapp", "IdentityPoolTags": {"team": "web"}}),
+        "an update that names no tags keeps them, and the developer provider is fixed once set"
+    );
+    let r = h.admin(
+        "UpdateIdentityPool",
+        json!({"IdentityPoolId": id, "IdentityPoolName": "renamed", "AllowUnauthenticatedIdentities": true,
+               "DeveloperProviderName": "login.other"}),
+    );
+    assert_eq!(
+        (r.error_type(), r.message()),
+        ("InvalidParameterException", "DeveloperProviderName cannot be changed once it has been set.")
     );
 
     for i in 0..3 {
