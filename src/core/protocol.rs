@@ -225,10 +225,14 @@ pub enum Operation {
     GetApiRoute,
     ListApiRoutes,
     DeleteApiRoute,
+    GetOpenIdTokenForDeveloperIdentity,
+    LookupDeveloperIdentity,
+    MergeDeveloperIdentities,
+    UnlinkDeveloperIdentity,
 }
 
 /// Every operation with its name, in a fixed order (new ones are appended).
-pub const OPERATIONS: [(Operation, &str); 25] = [
+pub const OPERATIONS: [(Operation, &str); 29] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -254,6 +258,10 @@ pub const OPERATIONS: [(Operation, &str); 25] = [
     (Operation::GetApiRoute, "GetApiRoute"),
     (Operation::ListApiRoutes, "ListApiRoutes"),
     (Operation::DeleteApiRoute, "DeleteApiRoute"),
+    (Operation::GetOpenIdTokenForDeveloperIdentity, "GetOpenIdTokenForDeveloperIdentity"),
+    (Operation::LookupDeveloperIdentity, "LookupDeveloperIdentity"),
+    (Operation::MergeDeveloperIdentities, "MergeDeveloperIdentities"),
+    (Operation::UnlinkDeveloperIdentity, "UnlinkDeveloperIdentity"),
 ];
 
 impl Operation {

@@ -3,6 +3,7 @@
 //! protocol), authenticates admin operations, and dispatches to the
 //! operations in this module's children.
 
+mod developer;
 mod gateway;
 mod identities;
 pub mod insecure;
@@ -153,6 +154,12 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Operation::GetApiRoute => self.get_api_route(input(body)?).await,
             Operation::ListApiRoutes => self.list_api_routes(input(body)?).await,
             Operation::DeleteApiRoute => self.delete_api_route(input(body)?).await,
+            Operation::GetOpenIdTokenForDeveloperIdentity => {
+                self.get_open_id_token_for_developer_identity(input(body)?).await
+            }
+            Operation::LookupDeveloperIdentity => self.lookup_developer_identity(input(body)?).await,
+            Operation::MergeDeveloperIdentities => self.merge_developer_identities(input(body)?).await,
+            Operation::UnlinkDeveloperIdentity => self.unlink_developer_identity(input(body)?).await,
         }
     }
 

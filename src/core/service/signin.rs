@@ -18,6 +18,9 @@ use crate::core::records::{IdentityRecord, LoginRef, PoolRecord};
 use crate::core::roles::LoginFacts;
 use crate::core::store::{keys, Store};
 
+/// The claim AWS reads session tags from.
+const TAGS_CLAIM: &str = "https://aws.amazon.com/tags";
+
 /// A verified login with what the role choice needs.
 pub(super) struct Login {
     pub verified: VerifiedLogin,
@@ -226,12 +229,22 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) fn principal_tags(&self, pool: &PoolRecord, logins: &[Login]) -> BTreeMap<String, String> {
         let mut tags = BTreeMap::new();
         for l in logins {
-            let Some(map) = pool.principal_tags.get(&l.verified.provider) else { continue };
             let mut add = |key: &str, value: &str| {
                 if value.chars().count() <= 256 {
                     tags.entry(key.to_owned()).or_insert_with(|| value.to_owned());
                 }
             };
+            if l.is_own() {
+                // A developer identity's token carries its tags as AWS reads them.
+                let carried = l.verified.claims.0.get(TAGS_CLAIM).and_then(|t| t.get("principal_tags"));
+                for (key, values) in carried.and_then(serde_json::Value::as_object).into_iter().flatten() {
+                    if let Some(value) = values.as_array().and_then(|v| v.first()).and_then(serde_json::Value::as_str) {
+                        add(key, value);
+                    }
+                }
+                continue;
+            }
+            let Some(map) = pool.principal_tags.get(&l.verified.provider) else { continue };
             if map.use_defaults {
                 add("aud", &l.verified.client_id);
                 add("sub", &l.verified.sub);

@@ -171,6 +171,7 @@ impl Harness {
 }
 
 mod admin;
+mod developer;
 mod doors;
 mod guests;
 mod protocol;
