@@ -15,7 +15,7 @@ CARGO_TARGET_DIR="$target" cargo build --lib --release --target wasm32-unknown-u
 wasm="$target/wasm32-unknown-unknown/release/cognate.wasm"
 rm -rf pkg
 wasm-bindgen --target web --out-dir pkg --out-name cognate_wasm --no-typescript "$wasm"
-node_modules/.bin/wasm-opt -Oz --converge --low-memory-unused --strip-debug --strip-producers \
+node_modules/.bin/wasm-opt -Oz --low-memory-unused --strip-debug --strip-producers \
   --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int --enable-bulk-memory \
   --enable-multivalue --enable-reference-types \
   pkg/cognate_wasm_bg.wasm -o pkg/cognate_wasm_bg.wasm
