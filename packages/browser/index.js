@@ -84,7 +84,7 @@ export class IdentityPool {
       const key = this.#key('identityId');
       const known = await idb('readonly', (s) => s.get(key)).catch(() => undefined);
       if (known && !localStorage.getItem(key)) localStorage.setItem(key, known);
-      const id = await pool.identityId();
+      const { identityId: id } = await pool.credentials();
       if (id !== known) await idb('readwrite', (s) => s.put(id, key)).catch(() => undefined);
     });
     await this.#shared;
@@ -102,7 +102,7 @@ export class IdentityPool {
   }
 
   async identityId() {
-    return (await this.#agreed(await this.#ready())).identityId();
+    return (await this.credentials()).identityId;
   }
 
   async openIdToken() {

@@ -77,16 +77,6 @@ impl IdentityPool {
         Closure::<dyn Fn() -> Promise>::new(move || inner.credentials()).into_js_value().unchecked_into()
     }
 
-    /// The identity id (a new guest's on first use).
-    #[wasm_bindgen(js_name = identityId)]
-    pub fn identity_id(&self) -> Promise {
-        let creds = self.inner.credentials();
-        future_to_promise(async move {
-            let c = wasm_bindgen_futures::JsFuture::from(creds).await?;
-            Reflect::get(&c, &"identityId".into())
-        })
-    }
-
     /// cognate's OpenID token for the identity.
     #[wasm_bindgen(js_name = openIdToken)]
     pub fn open_id_token(&self) -> Promise {

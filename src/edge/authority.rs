@@ -1,7 +1,7 @@
 //! The pool authority as seen from the Worker: a command sent to the
 //! Durable Object named by the pool's routing tag, its outcome read back.
 
-use worker::{Method, ObjectNamespace, Request, RequestInit};
+use worker::ObjectNamespace;
 
 use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::Authority;
@@ -21,9 +21,7 @@ impl DoAuthority {
     async fn send(&self, route: RouteTag, command: &Command) -> worker::Result<Reply> {
         let stub = self.0.id_from_name(&route.to_hex())?.get_stub()?;
         let body = serde_json::to_string(command)?;
-        let mut init = RequestInit::new();
-        init.with_method(Method::Post).with_body(Some(body.into()));
-        let request = Request::new_with_init("https://pool.internal/command", &init)?;
+        let request = super::http::outbound("https://pool.internal/command", "POST", None, Some(&body.into()))?;
         let mut response = stub.fetch_with_request(request).await?;
         Ok(serde_json::from_str(&response.text().await?)?)
     }

@@ -7,7 +7,8 @@
 use futures_util::future::{select, Either};
 use std::time::Duration;
 
-use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use wasm_bindgen::JsValue;
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Response};
 
 use crate::core::gateway::{GatewayError, Upstream, MAX_BODY_BYTES};
 use crate::core::protocol::HttpRequest;
@@ -47,12 +48,10 @@ pub(crate) async fn send(
         let _ = headers.append(name, value);
     }
     let method = Method::from(request.method.clone());
-    let mut init = RequestInit::new();
-    init.with_method(method).with_headers(headers).with_redirect(RequestRedirect::Manual);
-    if !request.body.is_empty() {
-        init.with_body(Some(js_sys::Uint8Array::from(request.body.as_slice()).into()));
-    }
-    let outbound = Request::new_with_init(&forward.url, &init).map_err(bad_gateway)?;
+    let body: Option<JsValue> =
+        (!request.body.is_empty()).then(|| js_sys::Uint8Array::from(request.body.as_slice()).into());
+    let outbound =
+        super::http::outbound(&forward.url, method.as_ref(), Some(&headers), body.as_ref()).map_err(bad_gateway)?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let sent = async {

@@ -63,7 +63,9 @@ impl Store for KvStore {
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError> {
         check_limits(key, &options)?;
-        let mut put = self.0.put(key, value).map_err(unavailable)?;
+        // As bytes: `put` takes a `&str` through its serde path (and brings
+        // float formatting into the wasm for it); KV keeps the same UTF-8.
+        let mut put = self.0.put_bytes(key, value.as_bytes()).map_err(unavailable)?;
         if let Some(meta) = &options.metadata {
             let meta: serde_json::Value = serde_json::from_str(meta).map_err(unavailable)?;
             put = put.metadata(meta).map_err(unavailable)?;

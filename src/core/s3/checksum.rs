@@ -5,6 +5,7 @@
 //! base64 of the digest bytes (a CRC as its big-endian bytes).
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
@@ -12,11 +13,16 @@ use crc::{Crc, Table, CRC_32_ISCSI, CRC_32_ISO_HDLC, CRC_64_NVME};
 use sha1::Sha1;
 use sha2::{Digest as _, Sha256};
 
-/// Slice-by-16 tables (computed at compile time): uploads can be large and
-/// the Worker pays for CPU time.
-static CRC32: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC);
-static CRC32C: Crc<u32, Table<16>> = Crc::<u32, Table<16>>::new(&CRC_32_ISCSI);
-static CRC64NVME: Crc<u64, Table<16>> = Crc::<u64, Table<16>>::new(&CRC_64_NVME);
+/// Slice-by-16 tables: uploads can be large and the Worker pays for CPU
+/// time. Built on first use (microseconds, once per isolate) rather than at
+/// compile time, where they would ship as 64 KiB of incompressible data in
+/// the Worker's wasm (boxed: inline, a lazy static still ships as zeroed data).
+static CRC32: LazyLock<Box<Crc<u32, Table<16>>>> =
+    LazyLock::new(|| Box::new(Crc::<u32, Table<16>>::new(&CRC_32_ISO_HDLC)));
+static CRC32C: LazyLock<Box<Crc<u32, Table<16>>>> =
+    LazyLock::new(|| Box::new(Crc::<u32, Table<16>>::new(&CRC_32_ISCSI)));
+static CRC64NVME: LazyLock<Box<Crc<u64, Table<16>>>> =
+    LazyLock::new(|| Box::new(Crc::<u64, Table<16>>::new(&CRC_64_NVME)));
 
 /// A checksum algorithm S3 accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
