@@ -225,10 +225,13 @@ pub enum Operation {
     GetApiRoute,
     ListApiRoutes,
     DeleteApiRoute,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
 }
 
 /// Every operation with its name, in a fixed order (new ones are appended).
-pub const OPERATIONS: [(Operation, &str); 25] = [
+pub const OPERATIONS: [(Operation, &str); 28] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -254,6 +257,9 @@ pub const OPERATIONS: [(Operation, &str); 25] = [
     (Operation::GetApiRoute, "GetApiRoute"),
     (Operation::ListApiRoutes, "ListApiRoutes"),
     (Operation::DeleteApiRoute, "DeleteApiRoute"),
+    (Operation::TagResource, "TagResource"),
+    (Operation::UntagResource, "UntagResource"),
+    (Operation::ListTagsForResource, "ListTagsForResource"),
 ];
 
 impl Operation {

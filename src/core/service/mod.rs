@@ -13,6 +13,7 @@ mod public;
 mod routes;
 pub mod s3;
 mod signin;
+mod tags;
 #[cfg(test)]
 mod tests;
 pub mod whoami;
@@ -153,6 +154,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Operation::GetApiRoute => self.get_api_route(input(body)?).await,
             Operation::ListApiRoutes => self.list_api_routes(input(body)?).await,
             Operation::DeleteApiRoute => self.delete_api_route(input(body)?).await,
+            Operation::TagResource => self.tag_resource(input(body)?).await,
+            Operation::UntagResource => self.untag_resource(input(body)?).await,
+            Operation::ListTagsForResource => self.list_tags(input(body)?).await,
         }
     }
 

@@ -176,3 +176,4 @@ mod guests;
 mod protocol;
 mod signin;
 mod stateless;
+mod tags;
