@@ -14,6 +14,7 @@ use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::{ApiError, ErrorKind};
 use crate::core::model::{check_pool_tags, MAX_ID_LEN};
+use crate::core::store::Store;
 use crate::core::validate::{Pattern, Violations};
 
 /// The ARN's service.
@@ -98,7 +99,7 @@ fn check_not_reserved<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result<
     }
 }
 
-impl<S: crate::core::store::Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
+impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, K, H, V> {
     /// The pool id of a checked `ResourceArn`.
     fn tagged_pool<'a>(&self, arn: &'a str) -> Result<&'a str, ApiError> {
         pool_id_of_arn(arn, &self.config.region, &self.config.account_id)
