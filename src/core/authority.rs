@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{ApiError, ErrorKind};
 use super::ledger::{Ledger, LedgerError, Mutation};
-use super::model::{IdentityPool, RoleMapping};
+use super::model::{check_pool_tags, IdentityPool, RoleMapping};
 use super::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
 use super::store::keys;
 
@@ -32,6 +32,21 @@ pub enum Command {
     UpdatePool {
         /// The new settings, with the pool id.
         config: IdentityPool,
+    },
+    /// Change a pool's tags (TagResource, UntagResource): remove `remove`,
+    /// then add or overwrite `set`, on the pool's tags as the ledger holds
+    /// them, so concurrent changes of different tags all land. Refused when
+    /// the result breaks [`check_pool_tags`] (more than 50 tags, a bad
+    /// `cognate:guest-storage`).
+    ChangeTags {
+        /// The pool.
+        pool_id: String,
+        /// Tags to add or overwrite.
+        #[serde(default)]
+        set: BTreeMap<String, String>,
+        /// Keys to remove (absent ones are skipped).
+        #[serde(default)]
+        remove: Vec<String>,
     },
     /// Delete a pool and every identity in it.
     DeletePool {
@@ -311,6 +326,18 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                 config.identity_pool_tags = record.config.identity_pool_tags.take();
             }
             record.config = config;
+            put_pool(ledger, &record)?;
+            Ok(Outcome::Pool { record })
+        }
+        Command::ChangeTags { pool_id, set, remove } => {
+            let mut record = pool(ledger, &pool_id)?;
+            let mut tags = record.config.identity_pool_tags.take().unwrap_or_default();
+            for key in &remove {
+                tags.remove(key);
+            }
+            tags.extend(set);
+            check_pool_tags(&tags)?;
+            record.config.identity_pool_tags = Some(tags);
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
@@ -749,6 +776,47 @@ mod tests {
         guest(&mut l, GUEST).unwrap();
         let out = delete(&mut l, &[GUEST, "us-east-1:00"], &[]);
         assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
+    }
+
+    #[test]
+    fn tags_change_on_the_ledger_and_a_refused_change_commits_nothing() {
+        let mut l = MemoryLedger::default();
+        create(&mut l, true);
+        let change = |l: &mut MemoryLedger, set: &[(&str, &str)], remove: &[&str]| {
+            let set = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+            let remove = remove.iter().map(|k| k.to_string()).collect();
+            execute(l, Command::ChangeTags { pool_id: POOL.into(), set, remove })
+        };
+        let tags_of = |outcome: Outcome| match outcome {
+            Outcome::Pool { record } => record.config.identity_pool_tags.unwrap_or_default(),
+            other => panic!("{other:?}"),
+        };
+        let tags = tags_of(change(&mut l, &[("a", "1"), ("b", "2")], &[]).unwrap());
+        assert_eq!(tags, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())].into());
+        let tags = tags_of(change(&mut l, &[("b", "3")], &["a", "absent"]).unwrap());
+        assert_eq!(tags, [("b".to_owned(), "3".to_owned())].into());
+
+        let pending = l.pending(1000).unwrap().len();
+        let many: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let err = change(&mut l, &many, &[]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidParameter, "50 new and 1 kept are 51");
+        let err = change(&mut l, &[("cognate:guest-storage", "maybe")], &[]).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::InvalidParameter);
+        assert_eq!(l.pending(1000).unwrap().len(), pending, "nothing committed");
+        // Replacing the one kept tag makes room for the 50.
+        assert_eq!(tags_of(change(&mut l, &many, &["b"]).unwrap()).len(), 50);
+
+        let config = IdentityPool {
+            identity_pool_id: Some(POOL.into()),
+            identity_pool_name: Some("renamed".into()),
+            allow_unauthenticated_identities: Some(true),
+            ..Default::default()
+        };
+        let Outcome::Pool { record } = execute(&mut l, Command::UpdatePool { config }).unwrap() else { panic!() };
+        assert_eq!(record.config.identity_pool_tags.map(|t| t.len()), Some(50), "an update naming no tags keeps them");
+        let err = execute(&mut l, Command::ChangeTags { pool_id: OTHER.into(), set: BTreeMap::new(), remove: vec![] });
+        assert_eq!(err.unwrap_err().message, format!("IdentityPool '{OTHER}' not found."));
     }
 
     fn login(provider: &str, mac: &str) -> LoginRef {

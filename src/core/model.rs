@@ -131,12 +131,8 @@ impl IdentityPool {
     }
 
     fn check_rules(&self) -> Result<(), ApiError> {
-        if let Some(mode) = self.identity_pool_tags.as_ref().and_then(|t| t.get(GUEST_STORAGE_TAG)) {
-            if mode != "listed" && mode != "none" {
-                return Err(ApiError::invalid_parameter(format!(
-                    "The tag '{GUEST_STORAGE_TAG}' must be 'listed' or 'none', not '{mode}'."
-                )));
-            }
+        if let Some(tags) = &self.identity_pool_tags {
+            check_guest_storage_tag(tags)?;
         }
         if self.cognito_identity_providers.iter().flatten().any(|p| p.server_side_token_check == Some(true)) {
             return Err(ApiError::invalid_parameter("ServerSideTokenCheck is not supported by cognate yet."));
@@ -170,6 +166,29 @@ impl IdentityPool {
     pub fn allows_guests(&self) -> bool {
         self.allow_unauthenticated_identities == Some(true)
     }
+}
+
+/// Most tags a pool may have, as in Cognito.
+pub const MAX_POOL_TAGS: usize = 50;
+
+/// cognate's rule on a pool's tags: the [`GUEST_STORAGE_TAG`], if present,
+/// is `listed` or `none`.
+pub fn check_guest_storage_tag(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    match tags.get(GUEST_STORAGE_TAG) {
+        Some(mode) if mode != "listed" && mode != "none" => Err(ApiError::invalid_parameter(format!(
+            "The tag '{GUEST_STORAGE_TAG}' must be 'listed' or 'none', not '{mode}'."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The rules on the tags a pool has after TagResource or UntagResource:
+/// at most [`MAX_POOL_TAGS`], and [`check_guest_storage_tag`].
+pub fn check_pool_tags(tags: &BTreeMap<String, String>) -> Result<(), ApiError> {
+    if tags.len() > MAX_POOL_TAGS {
+        return Err(ApiError::invalid_parameter(format!("An identity pool can have at most {MAX_POOL_TAGS} tags.")));
+    }
+    check_guest_storage_tag(tags)
 }
 
 /// One rule of a `Rules` role mapping.

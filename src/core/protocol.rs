@@ -229,10 +229,13 @@ pub enum Operation {
     LookupDeveloperIdentity,
     MergeDeveloperIdentities,
     UnlinkDeveloperIdentity,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
 }
 
 /// Every operation with its name, in a fixed order (new ones are appended).
-pub const OPERATIONS: [(Operation, &str); 29] = [
+pub const OPERATIONS: [(Operation, &str); 32] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -262,6 +265,9 @@ pub const OPERATIONS: [(Operation, &str); 29] = [
     (Operation::LookupDeveloperIdentity, "LookupDeveloperIdentity"),
     (Operation::MergeDeveloperIdentities, "MergeDeveloperIdentities"),
     (Operation::UnlinkDeveloperIdentity, "UnlinkDeveloperIdentity"),
+    (Operation::TagResource, "TagResource"),
+    (Operation::UntagResource, "UntagResource"),
+    (Operation::ListTagsForResource, "ListTagsForResource"),
 ];
 
 impl Operation {

@@ -12,11 +12,16 @@ import {
   GetIdentityPoolRolesCommand,
   ListIdentitiesCommand,
   ListIdentityPoolsCommand,
+  ListTagsForResourceCommand,
   SetIdentityPoolRolesCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
   UpdateIdentityPoolCommand,
 } from '@aws-sdk/client-cognito-identity';
 import { signedCall } from '../../scripts/lib/admin.mjs';
-import { GUEST_ROLE, adminCredentials, client, endpoint, guestPool, publicClient, rawCall, rejectsWith } from './lib.mjs';
+import {
+  COGNATE_ACCOUNT, GUEST_ROLE, adminCredentials, client, endpoint, guestOf, guestPool, publicClient, rawCall, region, rejectsWith,
+} from './lib.mjs';
 
 const admin = client();
 
@@ -155,6 +160,48 @@ test('deleting a pool deletes its identities', async () => {
   const { IdentityId } = await publicClient().send(new GetIdCommand({ IdentityPoolId: pool }));
   await admin.send(new DeleteIdentityPoolCommand({ IdentityPoolId: pool }));
   await rejectsWith(admin.send(new DescribeIdentityCommand({ IdentityId })), 'ResourceNotFoundException');
+});
+
+test('pool tags are set, merged, listed and removed by ARN', async () => {
+  const pool = await guestPool({ name: 'e2e tags' });
+  const ResourceArn = `arn:aws:cognito-identity:${region}:${COGNATE_ACCOUNT}:identitypool/${pool}`;
+  const tags = async () => (await admin.send(new ListTagsForResourceCommand({ ResourceArn }))).Tags;
+  assert.deepEqual(await tags(), {});
+
+  await admin.send(new TagResourceCommand({ ResourceArn, Tags: { team: 'web', env: 'dev' } }));
+  await admin.send(new TagResourceCommand({ ResourceArn, Tags: { env: 'prod', cost: '' } }));
+  assert.deepEqual(await tags(), { team: 'web', env: 'prod', cost: '' }, 'a second call merges');
+  const described = await admin.send(new DescribeIdentityPoolCommand({ IdentityPoolId: pool }));
+  assert.deepEqual(described.IdentityPoolTags, { team: 'web', env: 'prod', cost: '' });
+
+  await admin.send(new UntagResourceCommand({ ResourceArn, TagKeys: ['env', 'never-there'] }));
+  assert.deepEqual(await tags(), { team: 'web', cost: '' });
+
+  // The guest-storage tag is checked, and applies at once: a `none` pool records no guest.
+  await rejectsWith(admin.send(new TagResourceCommand({ ResourceArn, Tags: { 'cognate:guest-storage': 'sometimes' } })),
+    'InvalidParameterException', { message: "The tag 'cognate:guest-storage' must be 'listed' or 'none', not 'sometimes'." });
+  await admin.send(new TagResourceCommand({ ResourceArn, Tags: { 'cognate:guest-storage': 'none' } }));
+  await guestOf(pool);
+  const listed = await admin.send(new ListIdentitiesCommand({ IdentityPoolId: pool, MaxResults: 60 }));
+  assert.deepEqual(listed.Identities, []);
+
+  await rejectsWith(admin.send(new TagResourceCommand({ ResourceArn, Tags: { 'aws:cost': 'x' } })), 'InvalidParameterException');
+  const many = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+  await rejectsWith(admin.send(new TagResourceCommand({ ResourceArn, Tags: many })), 'InvalidParameterException',
+    { message: 'An identity pool can have at most 50 tags.' });
+  await rejectsWith(admin.send(new ListTagsForResourceCommand({ ResourceArn: ResourceArn.replace(`:${region}:`, ':eu-west-1:') })),
+    'ResourceNotFoundException');
+  const missing = 'us-east-1:00000000-0000-4000-8000-000000000000';
+  await rejectsWith(admin.send(new UntagResourceCommand({ ResourceArn: ResourceArn.replace(pool, missing), TagKeys: ['a'] })),
+    'ResourceNotFoundException', { message: `IdentityPool '${missing}' not found.` });
+  await rejectsWith(admin.send(new ListTagsForResourceCommand({ ResourceArn: `arn:aws:cognito-identity:${region}:${COGNATE_ACCOUNT}:userpool/x` })),
+    'InvalidParameterException');
+  await rejectsWith(admin.send(new ListTagsForResourceCommand({ ResourceArn: 'arn:too:short' })), 'ValidationException');
+
+  // Credentials the pool vends cannot tag it.
+  const { credentials } = await guestOf(pool);
+  await rejectsWith(client(credentials).send(new TagResourceCommand({ ResourceArn, Tags: { a: 'b' } })), 'NotAuthorizedException');
+  assert.deepEqual(await tags(), { team: 'web', cost: '', 'cognate:guest-storage': 'none' }, 'no failed call changed the pool');
 });
 
 test('admin operations refuse unsigned, wrongly signed and stale calls', async () => {

@@ -14,6 +14,7 @@ mod public;
 mod routes;
 pub mod s3;
 mod signin;
+mod tags;
 #[cfg(test)]
 mod tests;
 pub mod whoami;
@@ -160,6 +161,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Operation::LookupDeveloperIdentity => self.lookup_developer_identity(input(body)?).await,
             Operation::MergeDeveloperIdentities => self.merge_developer_identities(input(body)?).await,
             Operation::UnlinkDeveloperIdentity => self.unlink_developer_identity(input(body)?).await,
+            Operation::TagResource => self.tag_resource(input(body)?).await,
+            Operation::UntagResource => self.untag_resource(input(body)?).await,
+            Operation::ListTagsForResource => self.list_tags(input(body)?).await,
         }
     }
 

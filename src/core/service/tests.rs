@@ -177,3 +177,4 @@ mod guests;
 mod protocol;
 mod signin;
 mod stateless;
+mod tags;
