@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing cognate needs on a fresh
 # machine: the wasm target, worker-build and wasm-bindgen-cli pinned to the
-# crate's versions, Chromium, the AWS CLI, and the npm packages (which bring
-# Node 22 for wrangler).
+# crate's versions, Chromium, the AWS CLI, boto3, and the npm packages (which
+# bring Node 22 for wrangler).
 # Everything comes from the package registries; nothing else is fetched.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,18 @@ if ! target/awscli/bin/aws --version 2>&1 | grep -q "aws-cli/${AWSCLI_VERSION} "
   step "installing the AWS CLI ${AWSCLI_VERSION} into target/awscli"
   python3 -m venv target/awscli
   target/awscli/bin/pip install --quiet --disable-pip-version-check "awscli==${AWSCLI_VERSION}"
+fi
+
+# boto3 (the Python SDK, from PyPI) for the end-to-end run of every operation.
+# Its own venv: the AWS CLI vendors a botocore of its own, and boto3 pins a
+# newer one; kept apart, neither install can move the other.
+BOTO3_VERSION=1.44.5
+BOTOCORE_VERSION=1.44.5
+if ! target/boto3/bin/python -c 'import boto3, botocore, sys; sys.exit([boto3.__version__, botocore.__version__] != sys.argv[1:])' \
+    "${BOTO3_VERSION}" "${BOTOCORE_VERSION}" 2>/dev/null; then
+  step "installing boto3 ${BOTO3_VERSION} into target/boto3"
+  python3 -m venv target/boto3
+  target/boto3/bin/pip install --quiet --disable-pip-version-check "boto3==${BOTO3_VERSION}" "botocore==${BOTOCORE_VERSION}"
 fi
 
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
