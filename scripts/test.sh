@@ -37,5 +37,5 @@ npm run --silent test:admin
 
 echo "==> building the Worker"
 bash scripts/build-worker.sh
-echo "==> end-to-end tests (workerd, AWS SDK, AWS CLI, jose, Chromium)"
+echo "==> end-to-end tests (workerd, AWS SDK for JavaScript, boto3, AWS CLI, jose, Chromium)"
 npm run --silent test:e2e

@@ -196,7 +196,7 @@ const MAX_VERIFIED: usize = 4096;
 /// verified lately, so a token presented again (GetId, then
 /// GetCredentialsForIdentity; a refresh) costs no second signature check.
 /// Every claim is still checked on every use.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct KeyCache {
     entries: BTreeMap<String, Entry>,
     verified: std::collections::HashMap<[u8; 32], u64>,
