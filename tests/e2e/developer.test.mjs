@@ -6,6 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import {
   CreateIdentityPoolCommand,
   DescribeIdentityCommand,
@@ -43,7 +45,12 @@ async function developerPool() {
   return IdentityPoolId;
 }
 
-const user = (name) => `${name}-${randomBytes(4).toString('hex')}@example.com`;
+const minted = new Set();
+const user = (name) => {
+  const id = `${name}-${randomBytes(4).toString('hex')}@example.com`;
+  minted.add(id);
+  return id;
+};
 /** What the app's backend does: a token for its user, optionally linked to the client's identity. */
 const mint = (IdentityPoolId, userId, more = {}) =>
   admin.send(new GetOpenIdTokenForDeveloperIdentityCommand({ IdentityPoolId, Logins: { [DEV]: userId }, ...more }));
@@ -149,4 +156,30 @@ test("the browser package signs in with the backend's token and keeps its guest 
   }, { poolId: pool, provider: COGNITO, token: Token });
   assert.equal(fresh, guest);
   await context.close();
+});
+
+test('local KV and Durable Object storage hold no developer user id in the clear', async () => {
+  const state = resolve(join(dirname(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env'), 'state', 'v3'));
+  const walk = (dir) => {
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  };
+  const files = ['kv', 'do'].flatMap((d) => walk(join(state, d))).map((file) => ({ file, bytes: readFileSync(file) }));
+  assert.ok(files.length > 0, `no storage files under ${state}`);
+  // Control: what this file wrote is in the dump (the pool ids of its identities' records).
+  const pool = await developerPool();
+  const { IdentityId } = await mint(pool, user('control'));
+  await new Promise((r) => setTimeout(r, 500));
+  const again = ['kv', 'do'].flatMap((d) => walk(join(state, d))).map((file) => readFileSync(file));
+  assert.ok(again.some((bytes) => bytes.includes(Buffer.from(IdentityId))), 'the dump is readable');
+  assert.ok(minted.size >= 8);
+  for (const id of minted) {
+    const found = again.filter((bytes) => bytes.includes(Buffer.from(id)));
+    assert.equal(found.length, 0, `${id} is stored in the clear`);
+  }
 });
