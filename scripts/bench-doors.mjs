@@ -11,7 +11,7 @@ import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { generateVars } from './dev-vars.mjs';
-import { signedCall } from './lib/admin.mjs';
+import { adminCaller } from './lib/admin.mjs';
 import { cognateWorker, freePort, start, wranglerConfig } from './lib/bench-workers.mjs';
 
 const OBJECT_BYTES = 1024 * 1024;
@@ -97,12 +97,7 @@ const cognate = await start(cognateWorker(vars), port);
 
 try {
   const endpoint = cognate.endpoint;
-  const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
-  const must = async (op, input) => {
-    const r = await signedCall(endpoint, admin, op, input);
-    if (r.status !== 200) throw new Error(`${op}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const must = adminCaller(endpoint, vars);
   const role = `arn:aws:iam::${ACCOUNT}:role/bench`;
   const { IdentityPoolId } = await must('CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
   await must('SetIdentityPoolRoles', { IdentityPoolId, Roles: { unauthenticated: role } });

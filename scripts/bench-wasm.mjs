@@ -10,44 +10,20 @@
 //   1 KiB S3 GetObject (SigV4 + policy + R2; signed once, replayed).
 // Run on Node 22: node_modules/.bin/node scripts/bench-wasm.mjs [dir...]
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { AwsClient } from 'aws4fetch';
 import { generateVars } from './dev-vars.mjs';
-import { signedCall } from './lib/admin.mjs';
+import { adminCaller } from './lib/admin.mjs';
+import { COMPATIBILITY_DATE, freePort, wranglerConfig } from './lib/bench-workers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const COMPATIBILITY_DATE = '2026-08-01'; // the newest Miniflare 4.20260730 takes
 const ACCOUNT = '000000000000';
 const RUNS = { cold: Number(process.env.COLD ?? 3), getId: 300, credentials: 1500, getObject: 1500, inFlight: 8, warmup: 50 };
 const COLD_ONLY = process.env.COLD_ONLY === '1';
 const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
 
-/** The `[[r2_buckets]]` bindings and `[vars]` of wrangler.toml. */
-function wranglerConfig() {
-  const toml = readFileSync(`${root}/wrangler.toml`, 'utf8');
-  const r2 = {};
-  for (const block of toml.split(/^\[\[r2_buckets\]\]\s*$/m).slice(1)) {
-    const body = block.split(/^\[/m)[0];
-    const binding = body.match(/^binding\s*=\s*"([^"]+)"/m)?.[1];
-    const bucket = body.match(/^bucket_name\s*=\s*"([^"]+)"/m)?.[1];
-    if (binding) r2[binding] = bucket ?? binding;
-  }
-  const vars = {};
-  const varsBlock = toml.split(/^\[vars\]\s*$/m)[1]?.split(/^\[/m)[0] ?? '';
-  for (const m of varsBlock.matchAll(/^([A-Z_][A-Z0-9_]*)\s*=\s*"([^"]*)"/gm)) vars[m[1]] = m[2];
-  return { r2, vars };
-}
-
-async function freePort() {
-  const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -128,12 +104,7 @@ async function bench(dir) {
   }
   const { endpoint, vars, bucket } = s;
   try {
-    const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
-    const must = async (op, input) => {
-      const r = await signedCall(endpoint, admin, op, input);
-      if (r.status !== 200) throw new Error(`${op}: ${JSON.stringify(r.body)}`);
-      return r.body;
-    };
+    const must = adminCaller(endpoint, vars);
     const role = `arn:aws:iam::${ACCOUNT}:role/bench`;
     const { IdentityPoolId } = await must('CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
     await must('SetIdentityPoolRoles', { IdentityPoolId, Roles: { unauthenticated: role } });

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateVars } from './dev-vars.mjs';
-import { signedCall } from './lib/admin.mjs';
+import { adminCaller } from './lib/admin.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 import {
   EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, start,
@@ -64,12 +64,7 @@ const m = {};
 
 try {
   // Set-up, through the API: two pools, identities, and the tokens of the linking workload.
-  const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
-  const must = async (op, input) => {
-    const r = await signedCall(cognate.endpoint, admin, op, input);
-    if (r.status !== 200) throw new Error(`${op}: ${JSON.stringify(r.body)}`);
-    return r.body;
-  };
+  const must = adminCaller(cognate.endpoint, vars);
   const newPool = async (storage) => {
     const { IdentityPoolId } = await must('CreateIdentityPool', {
       IdentityPoolName: `bench-${storage}`, AllowUnauthenticatedIdentities: true,

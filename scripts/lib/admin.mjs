@@ -52,3 +52,17 @@ function parseBody(text, status) {
     return { __type: `HTTP ${status}`, message: text.slice(0, 1000) };
   }
 }
+
+/**
+ * An admin caller for `endpoint` with the admin key pair in `vars`: it
+ * resolves to the answer's body and throws on anything but 200 (for set-up
+ * steps of benchmarks and scripts).
+ */
+export function adminCaller(endpoint, vars) {
+  const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
+  return async (op, input) => {
+    const r = await signedCall(endpoint, admin, op, input);
+    if (r.status !== 200) throw new Error(`${op}: ${JSON.stringify(r.body)}`);
+    return r.body;
+  };
+}

@@ -5,8 +5,6 @@
 // both, and ids that were not issued are refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateIdentityPoolCommand,
@@ -18,7 +16,7 @@ import {
   ListIdentitiesCommand,
   SetIdentityPoolRolesCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { GUEST_ROLE, client, publicClient, rejectsWith } from './lib.mjs';
+import { GUEST_ROLE, client, publicClient, rejectsWith, storageDump } from './lib.mjs';
 import { startIdp } from './idp.mjs';
 
 const app = publicClient();
@@ -42,21 +40,7 @@ const newGuest = async (pool) => (await app.send(new GetIdCommand({ IdentityPool
 const listed = async (pool) =>
   (await admin.send(new ListIdentitiesCommand({ IdentityPoolId: pool, MaxResults: 60 }))).Identities;
 
-/** The local KV and Durable Object files of the Worker under test. */
-function storageFiles() {
-  const state = resolve(join(dirname(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env'), 'state', 'v3'));
-  const walk = (dir) => {
-    let names;
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return [];
-    }
-    return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
-  };
-  return ['kv', 'do'].flatMap((d) => walk(join(state, d))).map((file) => readFileSync(file));
-}
-const stored = (id) => storageFiles().some((bytes) => bytes.includes(Buffer.from(id)));
+const stored = (id) => storageDump().found(id).length > 0;
 
 test('a zero-write guest is served and listed nowhere until it changes', async () => {
   const pool = await poolStoring('none');

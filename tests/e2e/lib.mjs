@@ -1,6 +1,7 @@
 // Shared set-up of the end-to-end tests: the endpoint that run.mjs started,
 // its admin key pair, SDK clients and small helpers.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
@@ -195,4 +196,26 @@ export async function rejectsOneOf(promise, errors) {
     assert.ok(errors.some(([name, status]) => name === got[0] && status === got[1]), `${got.join(' ')}: ${err.message}`);
     return true;
   });
+}
+
+/** The state folder (KV, Durable Objects) of the Worker under test. */
+export const stateDir = resolve(join(dirname(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env'), 'state', 'v3'));
+
+/**
+ * Every file of the local KV and Durable Object storage, read now:
+ * [{file, bytes}], and `found(needle)`, the files whose bytes hold `needle`.
+ */
+export function storageDump() {
+  const walk = (dir) => {
+    let names;
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+  };
+  const files = ['kv', 'do'].flatMap((d) => walk(join(stateDir, d))).map((file) => ({ file, bytes: readFileSync(file) }));
+  const found = (needle) => files.filter(({ bytes }) => bytes.includes(Buffer.from(needle))).map(({ file }) => file);
+  return { files, found };
 }

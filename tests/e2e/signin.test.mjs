@@ -6,8 +6,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateIdentityPoolCommand,
@@ -21,7 +19,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportSPKI, generateKeyPair, jwtVerify } from 'jose';
 import { startIdp } from './idp.mjs';
-import { GUEST_ROLE, client, endpoint, publicClient, rejectsWith } from './lib.mjs';
+import { GUEST_ROLE, client, endpoint, publicClient, rejectsWith, stateDir, storageDump } from './lib.mjs';
 
 const app = publicClient();
 const admin = client();
@@ -325,11 +323,8 @@ test('key rotation at the provider between two sign-ins keeps the identity', asy
 });
 
 test('local KV and Durable Object storage hold no subject and no token', async () => {
-  const state = resolve(join(dirname(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env'), 'state', 'v3'));
-  const files = ['kv', 'do'].flatMap((dir) => walk(join(state, dir)));
-  assert.ok(files.length > 0, `no storage files under ${state}`);
-  const contents = files.map((file) => ({ file, bytes: readFileSync(file) }));
-  const found = (needle) => contents.filter(({ bytes }) => bytes.includes(Buffer.from(needle))).map(({ file }) => file);
+  const { files, found } = storageDump();
+  assert.ok(files.length > 0, `no storage files under ${stateDir}`);
 
   // Control: the dump is readable — the pools this file created are there.
   const pools = [...minted.pools];
@@ -347,16 +342,3 @@ test('local KV and Durable Object storage hold no subject and no token', async (
   const leaks = needles.flatMap(([what, needle]) => found(needle).map((file) => `${what} in ${file}`));
   assert.deepEqual(leaks, []);
 });
-
-function walk(dir) {
-  let entries;
-  try {
-    entries = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return entries.flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? walk(path) : [path];
-  });
-}
