@@ -1,117 +1,77 @@
-//! The npm package: `IdentityPool`, guest access that upgrades to a
-//! signed-in identity, with credentials that refresh themselves. Built with
-//! the `browser` feature; it carries no signature-verification code (the
-//! endpoint verifies). Creating an `IdentityPool` touches no storage and
-//! makes no request; the first call does.
+//! The npm package's WebAssembly: the client's decisions and checks, all
+//! synchronous and without I/O, exported for the package's JavaScript entry
+//! (`packages/browser/index.js`), which does the fetching, storing, locking
+//! and event emitting around them. Every answer comes from `core::client`;
+//! the package carries no signature-verification code (the endpoint
+//! verifies). Loading the module touches no storage and makes no request.
 
-mod api;
-mod client;
-mod error;
-mod storage;
 #[cfg(test)]
 mod tests;
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
-
-use js_sys::{Function, Promise, Reflect};
+use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use self::client::Inner;
-use self::error::ClientError;
-use self::storage::Storage;
+use crate::core::client::{self, Skew};
 
-/// A Cognito-compatible identity pool, seen from a web app.
-#[wasm_bindgen]
-pub struct IdentityPool {
-    inner: Rc<Inner>,
+/// Whether credentials expiring at `expiration` (server epoch seconds) must
+/// be refreshed at device time `device_now` (epoch seconds), given the
+/// device clock's `skew` (server − device, seconds).
+#[wasm_bindgen(js_name = needsRefresh)]
+pub fn needs_refresh(expiration: f64, device_now: f64, skew: f64) -> bool {
+    client::needs_refresh(expiration, device_now, Skew(skew))
 }
 
-fn option(options: &JsValue, name: &str) -> Option<String> {
-    Reflect::get(options, &name.into()).ok().and_then(|v| v.as_string())
+/// The skew (server − device, seconds) seen when a response dated
+/// `server_seconds` arrived at `device_seconds`.
+#[wasm_bindgen(js_name = observeSkew)]
+pub fn observe_skew(server_seconds: f64, device_seconds: f64) -> f64 {
+    Skew::observe(server_seconds, device_seconds).0
 }
 
+/// A server time (epoch seconds) on the device's clock.
+#[wasm_bindgen(js_name = toDevice)]
+pub fn to_device(server_seconds: f64, skew: f64) -> f64 {
+    Skew(skew).to_device(server_seconds)
+}
+
+/// The storage key of `name` for pool `pool_id` (namespaced by pool).
+#[wasm_bindgen(js_name = storageKey)]
+pub fn storage_key(pool_id: &str, name: &str) -> String {
+    client::storage_key(pool_id, name)
+}
+
+/// What to do when the service refuses a call about a cached identity
+/// (`core::client::Recovery`, as JavaScript sees it).
 #[wasm_bindgen]
-impl IdentityPool {
-    /// `new IdentityPool({ endpoint, identityPoolId, storage })`; `storage`
-    /// is `"local"` (default), `"session"` or `"memory"`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<IdentityPool, JsValue> {
-        let invalid = |m: &str| ClientError::new("InvalidOptions", m).to_js();
-        let endpoint = option(&options, "endpoint").ok_or_else(|| invalid("endpoint is required"))?;
-        let pool_id = option(&options, "identityPoolId").ok_or_else(|| invalid("identityPoolId is required"))?;
-        let storage = Storage::parse(option(&options, "storage").as_deref())
-            .ok_or_else(|| invalid("storage must be 'local', 'session' or 'memory'"))?;
-        let clock = Reflect::get(&options, &"clock".into()).ok().and_then(|c| c.dyn_into::<Function>().ok());
-        let clock: Box<dyn Fn() -> f64> = match clock {
-            Some(f) => Box::new(move || f.call0(&JsValue::NULL).ok().and_then(|v| v.as_f64()).unwrap_or(0.0) / 1000.0),
-            None => Box::new(|| js_sys::Date::now() / 1000.0),
-        };
-        Ok(IdentityPool {
-            inner: Rc::new(Inner {
-                endpoint: endpoint.trim_end_matches('/').to_owned(),
-                pool_id,
-                storage,
-                skew: Cell::new(0.0),
-                credentials: RefCell::new(None),
-                inflight: RefCell::new(None),
-                login: RefCell::new(None),
-                listeners: RefCell::new(Vec::new()),
-                clock,
-            }),
-        })
-    }
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    /// Forget the cached guest id and start again as a new guest.
+    NewGuest,
+    /// A signed-in identity needs a fresh login: tell the app.
+    SignInRequired,
+    /// Nothing to recover: report the error.
+    Fail,
+}
 
-    /// Credentials `{accessKeyId, secretAccessKey, sessionToken, expiration,
-    /// identityId}`: cached, refreshed ahead of expiry, one request shared by
-    /// concurrent callers.
-    pub fn credentials(&self) -> Promise {
-        self.inner.credentials()
+/// The recovery for the service's error `error_type` on a call for a cached
+/// identity that is a guest (`guest`) or signed in, after `retried`
+/// recoveries.
+#[wasm_bindgen]
+pub fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
+    match client::recovery(error_type, guest, retried) {
+        client::Recovery::NewGuest => Recovery::NewGuest,
+        client::Recovery::SignInRequired => Recovery::SignInRequired,
+        client::Recovery::Fail => Recovery::Fail,
     }
+}
 
-    /// A function the AWS SDK v3 clients accept as `credentials`.
-    #[wasm_bindgen(js_name = credentialProvider)]
-    pub fn credential_provider(&self) -> Function {
-        let inner = self.inner.clone();
-        Closure::<dyn Fn() -> Promise>::new(move || inner.credentials()).into_js_value().unchecked_into()
-    }
-
-    /// cognate's OpenID token for the identity.
-    #[wasm_bindgen(js_name = openIdToken)]
-    pub fn open_id_token(&self) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move { inner.open_id_token().await.map_err(JsValue::from) })
-    }
-
-    /// Signs in with an identity provider's ID token, or a function that
-    /// returns one (so credentials can refresh after the token expires). A
-    /// cached guest is linked and keeps its id. Resolves to the identity id.
-    #[wasm_bindgen(js_name = signIn)]
-    pub fn sign_in(&self, provider: String, token: JsValue) -> Promise {
-        let inner = self.inner.clone();
-        future_to_promise(async move { inner.sign_in(provider, token).await.map_err(JsValue::from) })
-    }
-
-    /// Uses a sign-in the app kept (provider and ID token) without a
-    /// request; the next call for credentials presents it.
-    #[wasm_bindgen(js_name = useLogin)]
-    pub fn use_login(&self, provider: String, token: JsValue) {
-        *self.inner.login.borrow_mut() = Some((provider, token));
-        self.inner.changed();
-    }
-
-    /// Forgets the sign-in, the identity and the credentials: the next call
-    /// gets a fresh guest.
-    #[wasm_bindgen(js_name = signOut)]
-    pub fn sign_out(&self) {
-        self.inner.sign_out();
-    }
-
-    /// Calls `listener(detail)` on `event`: `"change"` (identity or
-    /// sign-in changed) or `"signInRequired"` (no fresh token to be had).
-    pub fn on(&self, event: String, listener: Function) {
-        self.inner.listeners.borrow_mut().push((event, listener));
+/// The error name of a JSON 1.1 error's `__type` (which may carry a
+/// `namespace#` prefix); `InternalErrorException` when there is none.
+#[wasm_bindgen(js_name = errorName)]
+pub fn error_name(error_type: Option<String>) -> String {
+    match error_type {
+        Some(t) => t.rsplit('#').next().unwrap_or_default().to_owned(),
+        None => "InternalErrorException".to_owned(),
     }
 }
 
@@ -127,31 +87,36 @@ pub fn authorization_url(
     nonce: &str,
     code_challenge: &str,
 ) -> String {
-    crate::core::client::Authorization { endpoint, client_id, redirect_uri, scope, state, nonce, code_challenge }.url()
+    client::Authorization { endpoint, client_id, redirect_uri, scope, state, nonce, code_challenge }.url()
 }
 
 /// Checks an ID token's claims (`iss`, `aud`, and `nonce` after a code
 /// exchange; none for a refreshed token) before the token is handed to
-/// cognate; throws a `SignInFailed` error if not.
+/// cognate: `undefined` if they pass, else why not (the entry throws it as
+/// a `SignInFailed` error).
 #[wasm_bindgen(js_name = checkIdToken)]
-pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: Option<String>) -> Result<(), JsValue> {
-    let aud = Reflect::get(&claims, &"aud".into()).unwrap_or(JsValue::UNDEFINED);
+pub fn check_id_token(claims: JsValue, issuer: &str, client_id: &str, nonce: Option<String>) -> Option<String> {
+    let get = |n: &str| Reflect::get(&claims, &n.into()).unwrap_or(JsValue::UNDEFINED);
+    let aud = get("aud");
     let audiences: Vec<String> = match aud.as_string() {
         Some(a) => vec![a],
-        None => js_sys::Array::from(&aud).iter().filter_map(|a| a.as_string()).collect(),
+        None if js_sys::Array::is_array(&aud) => {
+            js_sys::Array::from(&aud).iter().filter_map(|a| a.as_string()).collect()
+        }
+        None => Vec::new(),
     };
-    let get = |n: &str| Reflect::get(&claims, &n.into()).ok().and_then(|v| v.as_string());
-    crate::core::client::check_id_token(
-        get("iss").as_deref(),
+    client::check_id_token(
+        get("iss").as_string().as_deref(),
         &audiences,
-        get("nonce").as_deref(),
+        get("nonce").as_string().as_deref(),
         (issuer, client_id, nonce.as_deref()),
     )
-    .map_err(|m| ClientError::new("SignInFailed", m).to_js())
+    .err()
+    .map(str::to_owned)
 }
 
 /// The `Logins` key of an OpenID issuer (its URL without the scheme).
 #[wasm_bindgen(js_name = providerName)]
 pub fn provider_name(issuer: &str) -> String {
-    crate::core::client::provider_name(issuer).to_owned()
+    client::provider_name(issuer).to_owned()
 }
