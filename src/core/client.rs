@@ -1,7 +1,8 @@
 //! The browser client's decisions, with no I/O: when cached credentials
 //! must be refreshed, what expiry to report on a skewed device clock, how
 //! storage keys are namespaced, and what to do when the service refuses a
-//! cached identity. The `browser` adapter does the fetching and storing.
+//! cached identity. The npm package's JS entry does the fetching and
+//! storing and asks the wasm (`browser`) for these decisions.
 
 /// Refresh this long before the server says credentials expire: more than
 /// the AWS SDK's own 5-minute window, so the SDK never holds credentials it
