@@ -300,6 +300,36 @@ impl Operation {
     }
 }
 
+/// An absolute URL as the platform hands it over (already serialized by
+/// the WHATWG URL rules), split without reparsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// The scheme is `https`.
+    pub https: bool,
+    /// The path, still percent-encoded (`/` when the URL has none).
+    pub path: &'a str,
+    /// The query without `?` (empty when there is none).
+    pub query: &'a str,
+}
+
+/// Splits a serialized absolute URL into its scheme, path and query; the
+/// fragment, if any, is dropped. `None` when `url` has no `scheme://`.
+///
+/// A serialized URL has `?` and `#` percent-encoded everywhere but where
+/// they delimit the query and the fragment, and no `/`, `?` or `#` in its
+/// authority, so the first `/` or `?` after `://` ends the host.
+pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let after_host = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
+    let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
+    Some(UrlParts {
+        https: scheme.eq_ignore_ascii_case("https"),
+        path: if path.is_empty() { "/" } else { path },
+        query,
+    })
+}
+
 /// Checks the content type: the protocol's, or plain JSON.
 pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
     let essence = value.unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -336,6 +366,30 @@ fn why_not_parsed(body: &[u8]) -> ApiError {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn urls_split_as_the_url_crate_reads_them() {
+        // (URL, https, path, query): the values `url::Url` gives for
+        // `scheme() == "https"`, `path()` and `query().unwrap_or_default()`.
+        let table = [
+            ("https://example.com/", true, "/", ""),
+            ("https://example.com", true, "/", ""),
+            ("http://example.com/a/b", false, "/a/b", ""),
+            ("https://example.com/a%20b/c?x=1&y=%2F", true, "/a%20b/c", "x=1&y=%2F"),
+            ("https://example.com?x=1", true, "/", "x=1"),
+            ("https://example.com/p?", true, "/p", ""),
+            ("https://example.com/p?q#frag", true, "/p", "q"),
+            ("https://example.com/p#frag?not-query", true, "/p", ""),
+            ("https://user:pw@[::1]:8443/bucket/key?uploads", true, "/bucket/key", "uploads"),
+            ("https://h/a?b?c=/d", true, "/a", "b?c=/d"),
+        ];
+        for (url, https, path, query) in table {
+            assert_eq!(split_url(url), Some(UrlParts { https, path, query }), "{url}");
+        }
+        for bad in ["", "/relative?x", "example.com/p"] {
+            assert_eq!(split_url(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn targets_in_both_forms() {
