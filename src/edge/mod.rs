@@ -76,7 +76,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     if static_asset {
         return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
     }
-    let store = kv::KvStore::new(env.kv(KV_BINDING)?);
+    let store = kv::KvStore::from_env(&env, KV_BINDING)?;
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
     let key_cache = KEY_CACHE.with(Rc::clone);
