@@ -189,8 +189,9 @@ pub enum Command {
     },
 }
 
-/// What a command produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a command produced. Its JSON is the derived `Serialize`'s; the
+/// reader is written out in `wire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The pool as it now is.

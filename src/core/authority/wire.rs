@@ -1,8 +1,9 @@
-//! How a [`Command`] is read back from the JSON its derived `Serialize`
-//! writes (the Worker → Durable Object wire): `{"<variant>": {<fields>}}`.
+//! How a [`Command`] and an [`Outcome`] are read back from the JSON their
+//! derived `Serialize` writes (the Worker ↔ Durable Object wire):
+//! `{"<variant>": {<fields>}}` (and `"done"`).
 //!
 //! Written out rather than derived: the derived reader of eighteen struct
-//! variants was about 35 KB of the Worker's wasm (a field matcher, a map
+//! variants was about 35 KB of the Worker's wasm, the outcome's a few more (a field matcher, a map
 //! reader and a sequence reader per variant). This one reads the message as
 //! a `serde_json::Value`, takes the plain fields from it by name, and reads
 //! the nested records (pools, role mappings, logins, routes) through
@@ -20,7 +21,7 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use super::Command;
+use super::{Command, Outcome};
 
 impl<'de> Deserialize<'de> for Command {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -99,6 +100,34 @@ fn command(message: Value) -> Result<Command, String> {
         "delete_api_route" => Command::DeleteApiRoute { name: f.string("name")? },
         "read" => Command::Read { key: f.string("key")? },
         _ => return Err("unknown command".into()),
+    })
+}
+
+impl<'de> Deserialize<'de> for Outcome {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        outcome(Value::deserialize(deserializer)?).map_err(D::Error::custom)
+    }
+}
+
+/// The outcome a message holds, or why it holds none.
+fn outcome(message: Value) -> Result<Outcome, String> {
+    let message = match message {
+        Value::String(unit) if unit == "done" => return Ok(Outcome::Done),
+        Value::Object(message) => message,
+        _ => return Err("an outcome is \"done\" or a JSON object".into()),
+    };
+    let mut entries = message.into_iter();
+    let (Some((variant, Value::Object(fields))), None) = (entries.next(), entries.next()) else {
+        return Err("an outcome is an object with one member, an object".into());
+    };
+    let mut f = Fields(fields.into_iter().collect());
+    Ok(match variant.as_str() {
+        "pool" => Outcome::Pool { record: f.parsed("record")? },
+        "identity" => Outcome::Identity { identity_id: f.string("identity_id")?, record: f.parsed("record")? },
+        "deleted" => Outcome::Deleted { identity_ids: f.strings("identity_ids")? },
+        "pools" => Outcome::Pools { pool_ids: f.strings("pool_ids")? },
+        "value" => Outcome::Value { value: f.optional_string("value")? },
+        _ => return Err("unknown outcome".into()),
     })
 }
 
@@ -204,7 +233,7 @@ impl Fields {
 mod tests {
     use super::*;
     use crate::core::model::{IdentityPool, RoleMapping};
-    use crate::core::records::{ApiRoute, LoginRef, PoolRecord, PrincipalTagMap};
+    use crate::core::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -278,6 +307,38 @@ mod tests {
         for command in every_command() {
             let json = serde_json::to_string(&command).unwrap();
             assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), command, "{json}");
+        }
+    }
+
+    #[test]
+    fn every_outcome_reads_back_as_written() {
+        let Command::CreatePool { record, .. } = every_command().swap_remove(0) else { unreachable!() };
+        let identity = IdentityRecord {
+            pool: "p".into(),
+            logins: vec![LoginRef::new("a", "m")],
+            created: 1,
+            modified: 2,
+            disabled: true,
+            deleted: true,
+        };
+        let table = [
+            Outcome::Pool { record },
+            Outcome::Identity { identity_id: "i1".into(), record: identity },
+            Outcome::Deleted { identity_ids: strings(&["i1", "i2"]) },
+            Outcome::Pools { pool_ids: strings(&["p1"]) },
+            Outcome::Value { value: Some("v".into()) },
+            Outcome::Value { value: None },
+            Outcome::Done,
+        ];
+        for outcome in table {
+            let json = serde_json::to_string(&outcome).unwrap();
+            assert_eq!(serde_json::from_str::<Outcome>(&json).unwrap(), outcome, "{json}");
+        }
+        assert_eq!(serde_json::from_str::<Outcome>(r#"{"value":{}}"#).unwrap(), Outcome::Value { value: None });
+        for bad in
+            [r#""Done""#, r#"{"done":{}}"#, r#"{"pools":{}}"#, r#"{"identity":{"identity_id":"i","record":{}}}"#, "7"]
+        {
+            assert!(serde_json::from_str::<Outcome>(bad).is_err(), "{bad}");
         }
     }
 
