@@ -339,14 +339,17 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Reads an operation's input. Malformed JSON, a non-object body or a
-/// member of the wrong type is a `SerializationException` whose message
-/// echoes nothing from the body (it may hold tokens).
+/// Reads an operation's input. Malformed JSON (bytes that are not UTF-8
+/// included), a non-object body or a member of the wrong type is a
+/// `SerializationException` whose message echoes nothing from the body (it
+/// may hold tokens). Read as text: every JSON the Worker reads goes through
+/// `serde_json::from_str`, one copy of the parser and of each type's reader.
 pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
     // One typed pass (a second, generic pass per input type would double the
     // Worker's deserialisation code); on failure, find out why.
-    serde_json::from_slice(body).map_err(|_| why_not_parsed(body))
+    let text = std::str::from_utf8(body).map_err(|_| why_not_parsed(body))?;
+    serde_json::from_str(text).map_err(|_| why_not_parsed(body))
 }
 
 /// Why a body failed `parse_input`'s typed pass. Not inlined: one copy for
@@ -354,7 +357,8 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 #[cold]
 #[inline(never)]
 fn why_not_parsed(body: &[u8]) -> ApiError {
-    let message = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+    let text = std::str::from_utf8(body).unwrap_or_default();
+    let message = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Err(_) => "The request body is not valid JSON.",
         Ok(_) if body.trim_ascii_start().first() != Some(&b'{') => "The request body must be a JSON object.",
         Ok(_) => "A member of the request has the wrong type.",
@@ -485,6 +489,10 @@ mod tests {
             (&b"{\"IdentityId\": \"secret-token"[..], "The request body is not valid JSON."),
             (b"\"secret-token\"", "The request body must be a JSON object."),
             (b"{\"IdentityId\": 7}", "A member of the request has the wrong type."),
+            // JSON is UTF-8 (RFC 8259 section 8.1): other bytes are refused even
+            // in a member the input does not read.
+            (b"{\"IdentityId\": \"\xff\"}", "The request body is not valid JSON."),
+            (b"{\"Unknown\": \"\xc3\x28\"}", "The request body is not valid JSON."),
         ] {
             let e = parse_input::<Input>(body).unwrap_err();
             assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Serialization, message));
