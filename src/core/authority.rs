@@ -6,6 +6,7 @@
 
 mod developer;
 mod settings;
+mod wire;
 
 use std::collections::BTreeMap;
 
@@ -17,8 +18,9 @@ use super::model::{check_pool_tags, IdentityPool, RoleMapping};
 use super::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
 use super::store::keys;
 
-/// A change (or a consistent read) for a pool's authority.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A change (or a consistent read) for a pool's authority. Its JSON is the
+/// derived `Serialize`'s; the reader is written out in `wire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Command {
     /// Create a pool.
@@ -187,8 +189,9 @@ pub enum Command {
     },
 }
 
-/// What a command produced.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// What a command produced. Its JSON is the derived `Serialize`'s; the
+/// reader is written out in `wire`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The pool as it now is.

@@ -160,7 +160,10 @@ pub fn open(keys: &CredentialKeys, session_token: &str) -> Result<Opened, OpenEr
     let aad = header(key_id, pool_id);
     let plaintext =
         cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad }).map_err(|_| OpenError::Forged)?;
-    let claims: SessionClaims = serde_json::from_slice(&plaintext).map_err(|_| OpenError::Malformed)?;
+    let claims: SessionClaims = std::str::from_utf8(&plaintext)
+        .ok()
+        .and_then(|json| serde_json::from_str(json).ok())
+        .ok_or(OpenError::Malformed)?;
     if claims.pool_id != pool_id {
         return Err(OpenError::Forged);
     }

@@ -300,6 +300,36 @@ impl Operation {
     }
 }
 
+/// An absolute URL as the platform hands it over (already serialized by
+/// the WHATWG URL rules), split without reparsing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// The scheme is `https`.
+    pub https: bool,
+    /// The path, still percent-encoded (`/` when the URL has none).
+    pub path: &'a str,
+    /// The query without `?` (empty when there is none).
+    pub query: &'a str,
+}
+
+/// Splits a serialized absolute URL into its scheme, path and query; the
+/// fragment, if any, is dropped. `None` when `url` has no `scheme://`.
+///
+/// A serialized URL has `?` and `#` percent-encoded everywhere but where
+/// they delimit the query and the fragment, and no `/`, `?` or `#` in its
+/// authority, so the first `/` or `?` after `://` ends the host.
+pub fn split_url(url: &str) -> Option<UrlParts<'_>> {
+    let (scheme, rest) = url.split_once("://")?;
+    let rest = rest.split_once('#').map_or(rest, |(before, _)| before);
+    let after_host = rest.find(['/', '?']).map_or("", |i| &rest[i..]);
+    let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
+    Some(UrlParts {
+        https: scheme.eq_ignore_ascii_case("https"),
+        path: if path.is_empty() { "/" } else { path },
+        query,
+    })
+}
+
 /// Checks the content type: the protocol's, or plain JSON.
 pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
     let essence = value.unwrap_or_default().split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -309,14 +339,17 @@ pub fn check_content_type(value: Option<&str>) -> Result<(), ApiError> {
     }
 }
 
-/// Reads an operation's input. Malformed JSON, a non-object body or a
-/// member of the wrong type is a `SerializationException` whose message
-/// echoes nothing from the body (it may hold tokens).
+/// Reads an operation's input. Malformed JSON (bytes that are not UTF-8
+/// included), a non-object body or a member of the wrong type is a
+/// `SerializationException` whose message echoes nothing from the body (it
+/// may hold tokens). Read as text: every JSON the Worker reads goes through
+/// `serde_json::from_str`, one copy of the parser and of each type's reader.
 pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     let body = if body.iter().all(u8::is_ascii_whitespace) { b"{}".as_slice() } else { body };
     // One typed pass (a second, generic pass per input type would double the
     // Worker's deserialisation code); on failure, find out why.
-    serde_json::from_slice(body).map_err(|_| why_not_parsed(body))
+    let text = std::str::from_utf8(body).map_err(|_| why_not_parsed(body))?;
+    serde_json::from_str(text).map_err(|_| why_not_parsed(body))
 }
 
 /// Why a body failed `parse_input`'s typed pass. Not inlined: one copy for
@@ -324,7 +357,8 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 #[cold]
 #[inline(never)]
 fn why_not_parsed(body: &[u8]) -> ApiError {
-    let message = match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+    let text = std::str::from_utf8(body).unwrap_or_default();
+    let message = match serde_json::from_str::<serde::de::IgnoredAny>(text) {
         Err(_) => "The request body is not valid JSON.",
         Ok(_) if body.trim_ascii_start().first() != Some(&b'{') => "The request body must be a JSON object.",
         Ok(_) => "A member of the request has the wrong type.",
@@ -336,6 +370,30 @@ fn why_not_parsed(body: &[u8]) -> ApiError {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn urls_split_as_the_url_crate_reads_them() {
+        // (URL, https, path, query): the values `url::Url` gives for
+        // `scheme() == "https"`, `path()` and `query().unwrap_or_default()`.
+        let table = [
+            ("https://example.com/", true, "/", ""),
+            ("https://example.com", true, "/", ""),
+            ("http://example.com/a/b", false, "/a/b", ""),
+            ("https://example.com/a%20b/c?x=1&y=%2F", true, "/a%20b/c", "x=1&y=%2F"),
+            ("https://example.com?x=1", true, "/", "x=1"),
+            ("https://example.com/p?", true, "/p", ""),
+            ("https://example.com/p?q#frag", true, "/p", "q"),
+            ("https://example.com/p#frag?not-query", true, "/p", ""),
+            ("https://user:pw@[::1]:8443/bucket/key?uploads", true, "/bucket/key", "uploads"),
+            ("https://h/a?b?c=/d", true, "/a", "b?c=/d"),
+        ];
+        for (url, https, path, query) in table {
+            assert_eq!(split_url(url), Some(UrlParts { https, path, query }), "{url}");
+        }
+        for bad in ["", "/relative?x", "example.com/p"] {
+            assert_eq!(split_url(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn targets_in_both_forms() {
@@ -431,6 +489,10 @@ mod tests {
             (&b"{\"IdentityId\": \"secret-token"[..], "The request body is not valid JSON."),
             (b"\"secret-token\"", "The request body must be a JSON object."),
             (b"{\"IdentityId\": 7}", "A member of the request has the wrong type."),
+            // JSON is UTF-8 (RFC 8259 section 8.1): other bytes are refused even
+            // in a member the input does not read.
+            (b"{\"IdentityId\": \"\xff\"}", "The request body is not valid JSON."),
+            (b"{\"Unknown\": \"\xc3\x28\"}", "The request body is not valid JSON."),
         ] {
             let e = parse_input::<Input>(body).unwrap_err();
             assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Serialization, message));

@@ -1,18 +1,30 @@
-//! Workers KV as the core's read store.
+//! Workers KV as the core's read store, called through the binding's own
+//! methods (`get`, `put`, `list`, `delete`). Not through `worker::kv`: its
+//! builders pass every option and read every list through
+//! `serde_wasm_bindgen` (about 24 KB of the wasm, with float formatting),
+//! where a few property reads and writes do.
 
 use std::cell::RefCell;
 
-use worker::kv::KvStore as Kv;
+use js_sys::{Array, Object, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::Env;
 
 use crate::core::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, LONG_CACHE_SECONDS};
 
 /// The `IDENTITIES` namespace, with the writes a request queued for after
 /// its response.
-pub(crate) struct KvStore(Kv, RefCell<Vec<Later>>);
+pub(crate) struct KvStore(Object, RefCell<Vec<Later>>);
 
 impl KvStore {
-    pub(crate) fn new(kv: Kv) -> Self {
-        Self(kv, RefCell::default())
+    /// The namespace bound as `binding` in `env`.
+    pub(crate) fn from_env(env: &Env, binding: &str) -> worker::Result<Self> {
+        let kv = Reflect::get(env, &JsValue::from_str(binding))?;
+        match kv.dyn_into::<Object>() {
+            Ok(kv) => Ok(Self(kv, RefCell::default())),
+            Err(_) => Err(worker::Error::RustError(format!("no KV namespace bound as {binding}"))),
+        }
     }
 
     /// The queued writes, as one future for `waitUntil` (none when nothing
@@ -22,7 +34,7 @@ impl KvStore {
         if queued.is_empty() {
             return None;
         }
-        let store = Self::new(self.0.clone());
+        let store = Self(self.0.clone(), RefCell::default());
         Some(async move {
             for write in queued {
                 let (key, done) = match write {
@@ -42,19 +54,64 @@ impl KvStore {
             }
         })
     }
+
+    /// Calls the namespace's method `name` with `args` and awaits its promise.
+    async fn call(&self, name: &str, args: &[&JsValue]) -> Result<JsValue, StoreError> {
+        let method = Reflect::get(&self.0, &JsValue::from_str(name)).map_err(unavailable)?;
+        let method = method.dyn_into::<js_sys::Function>().map_err(unavailable)?;
+        let args: Array = args.iter().copied().collect();
+        let promise = Reflect::apply(&method, &self.0, &args).map_err(unavailable)?;
+        JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(unavailable)
+    }
+
+    /// `get(key, options?)`: the value as text, `None` when the key is absent.
+    async fn get_text(&self, key: &str, options: Option<&JsValue>) -> Result<Option<String>, StoreError> {
+        let key = JsValue::from_str(key);
+        let value = match options {
+            Some(options) => self.call("get", &[&key, options]).await?,
+            None => self.call("get", &[&key]).await?,
+        };
+        if value.is_null() || value.is_undefined() {
+            return Ok(None);
+        }
+        value.as_string().map(Some).ok_or_else(|| unavailable("KV get returned a value that is not text"))
+    }
 }
 
-fn unavailable(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+/// A failure of the binding, as the store's error: a JS error by its text
+/// (`Error: message`), anything else by its debug form.
+fn unavailable(e: impl Into<JsValue>) -> StoreError {
+    let e = e.into();
+    let text = match e.dyn_ref::<js_sys::Error>() {
+        Some(error) => String::from(error.to_string()),
+        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    };
+    StoreError::Unavailable(text)
+}
+
+/// A plain object with the given properties.
+fn object(properties: &[(&str, JsValue)]) -> Result<Object, StoreError> {
+    let object = Object::new();
+    for (name, value) in properties {
+        Reflect::set(&object, &JsValue::from_str(name), value).map_err(unavailable)?;
+    }
+    Ok(object)
+}
+
+/// A property of a JS object.
+fn property(object: &JsValue, name: &str) -> Result<JsValue, StoreError> {
+    Reflect::get(object, &JsValue::from_str(name)).map_err(unavailable)
 }
 
 impl Store for KvStore {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.0.get(key).text().await.map_err(unavailable)
+        self.get_text(key, None).await
     }
 
     async fn get_cached(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.0.get(key).cache_ttl(LONG_CACHE_SECONDS).text().await.map_err(unavailable)
+        let options =
+            object(&[("type", JsValue::from_str("text")), ("cacheTtl", JsValue::from_f64(LONG_CACHE_SECONDS as f64))])?;
+        self.get_text(key, Some(&options)).await
     }
 
     fn later(&self, write: Later) {
@@ -63,39 +120,48 @@ impl Store for KvStore {
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError> {
         check_limits(key, &options)?;
-        // As bytes: `put` takes a `&str` through its serde path (and brings
-        // float formatting into the wasm for it); KV keeps the same UTF-8.
-        let mut put = self.0.put_bytes(key, value.as_bytes()).map_err(unavailable)?;
+        let mut properties = Vec::new();
         if let Some(meta) = &options.metadata {
-            let meta: serde_json::Value = serde_json::from_str(meta).map_err(unavailable)?;
-            put = put.metadata(meta).map_err(unavailable)?;
+            properties.push(("metadata", JSON::parse(meta).map_err(unavailable)?));
         }
         if let Some(ttl) = options.ttl {
-            put = put.expiration_ttl(ttl);
+            properties.push(("expirationTtl", JsValue::from_f64(ttl as f64)));
         }
-        put.execute().await.map_err(unavailable)
+        let options = object(&properties)?;
+        self.call("put", &[&JsValue::from_str(key), &JsValue::from_str(value), &options]).await.map(drop)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).await.map_err(unavailable)
+        self.call("delete", &[&JsValue::from_str(key)]).await.map(drop)
     }
 
     async fn list(&self, prefix: &str, cursor: Option<&str>, limit: u32) -> Result<ListPage, StoreError> {
-        let mut list = self.0.list().prefix(prefix.to_owned()).limit(u64::from(limit));
+        let mut properties = vec![("prefix", JsValue::from_str(prefix)), ("limit", JsValue::from(limit))];
         if let Some(c) = cursor {
-            list = list.cursor(c.to_owned());
+            properties.push(("cursor", JsValue::from_str(c)));
         }
+        let options = object(&properties)?;
         // With a cursor, a refusal is most likely a cursor KV did not hand
         // out (the caller's error); without one, KV itself failed.
         let page =
-            list.execute().await.map_err(|e| if cursor.is_some() { StoreError::Cursor } else { unavailable(e) })?;
-        Ok(ListPage {
-            keys: page
-                .keys
-                .into_iter()
-                .map(|k| ListedKey { name: k.name, metadata: k.metadata.map(|m| m.to_string()) })
-                .collect(),
-            cursor: if page.list_complete { None } else { page.cursor.filter(|c| !c.is_empty()) },
-        })
+            self.call("list", &[&options]).await.map_err(|e| if cursor.is_some() { StoreError::Cursor } else { e })?;
+        let listed =
+            property(&page, "keys")?.dyn_into::<Array>().map_err(|_| unavailable("KV list returned no keys"))?;
+        let mut keys = Vec::with_capacity(listed.length() as usize);
+        for key in listed.iter() {
+            let name = property(&key, "name")?
+                .as_string()
+                .ok_or_else(|| unavailable("KV list returned a key without a name"))?;
+            let metadata = property(&key, "metadata")?;
+            let metadata = if metadata.is_null() || metadata.is_undefined() {
+                None
+            } else {
+                JSON::stringify(&metadata).map_err(unavailable)?.as_string()
+            };
+            keys.push(ListedKey { name, metadata });
+        }
+        let complete = property(&page, "list_complete")?.as_bool().unwrap_or(true);
+        let cursor = if complete { None } else { property(&page, "cursor")?.as_string().filter(|c| !c.is_empty()) };
+        Ok(ListPage { keys, cursor })
     }
 }

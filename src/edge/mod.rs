@@ -20,7 +20,7 @@ use worker::{event, Context, Env, Headers, Request, Response, Result};
 use crate::core::config::{Config, Secrets};
 use crate::core::isolate_cache::IsolateCache;
 use crate::core::login::jwks::KeyCache;
-use crate::core::protocol::{HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::core::protocol::{split_url, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::core::service::Service;
 
 /// The KV namespace binding.
@@ -76,7 +76,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     if static_asset {
         return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
     }
-    let store = kv::KvStore::new(env.kv(KV_BINDING)?);
+    let store = kv::KvStore::from_env(&env, KV_BINDING)?;
     let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
     let key_cache = KEY_CACHE.with(Rc::clone);
@@ -98,7 +98,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         return serve_s3(req, &env, &service, &store, config).await;
     }
     if gateway_door {
-        let secure = req.url().is_ok_and(|u| u.scheme() == "https");
+        let secure = is_https(&req);
         let answer = match gateway::read(&mut req).await {
             Ok(request) => match service.gateway(&request, secure).await {
                 Ok(forward) => gateway::send(&env, request, forward, config.gateway_timeout_seconds).await,
@@ -150,7 +150,7 @@ where
         return s3::preflight(&req, &request_id);
     }
     let is_head = req.method() == worker::Method::Head;
-    let secure = req.url().is_ok_and(|u| u.scheme() == "https");
+    let secure = is_https(&req);
     let cx = s3::S3Context {
         env,
         store,
@@ -211,14 +211,22 @@ async fn read_request(req: &mut Request) -> std::result::Result<HttpRequest, Htt
     Ok(request)
 }
 
+/// Whether `req` came over HTTPS. Read from the platform's URL string:
+/// `worker::Request::url()` would reparse it with the `url` crate, whose
+/// parser (about 30 KB of the wasm) nothing else needs.
+fn is_https(req: &Request) -> bool {
+    split_url(&req.inner().url()).is_some_and(|u| u.https)
+}
+
 /// The core's view of `req` without its body (`None` if its URL does not
 /// parse, which the platform does not let happen).
 pub(crate) fn request_head(req: &Request) -> Option<HttpRequest> {
-    let url = req.url().ok()?;
+    let url = req.inner().url();
+    let url = split_url(&url)?;
     Some(HttpRequest {
         method: req.method().to_string(),
-        path: url.path().to_owned(),
-        query: url.query().unwrap_or_default().to_owned(),
+        path: url.path.to_owned(),
+        query: url.query.to_owned(),
         headers: req.headers().entries().collect(),
         body: Vec::new(),
     })

@@ -47,7 +47,7 @@ impl<'de> Deserialize<'de> for Claims {
 impl Claims {
     /// Reads a claims object; `None` if it is not one (or repeats a claim).
     pub fn parse(json: &[u8]) -> Option<Self> {
-        serde_json::from_slice(json).ok()
+        serde_json::from_str(std::str::from_utf8(json).ok()?).ok()
     }
 
     /// A string claim.

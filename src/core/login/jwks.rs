@@ -151,7 +151,7 @@ pub fn parse_jwk(value: &Value) -> Option<PublicKey> {
 
 /// Reads a JWKS document; `None` when it is not one.
 pub fn parse_jwks(body: &[u8]) -> Option<Vec<PublicKey>> {
-    let raw: RawJwks = serde_json::from_slice(body).ok()?;
+    let raw: RawJwks = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
     Some(raw.keys.iter().filter_map(parse_jwk).collect())
 }
 

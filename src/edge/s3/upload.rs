@@ -11,6 +11,7 @@ use futures_util::{stream, StreamExt};
 use worker::{Data, FixedLengthStream, Request};
 
 use crate::core::principal::Authenticated;
+use crate::core::protocol::split_url;
 use crate::core::s3::body::{BodyChecker, BodyDigests, BodyError, BodyHead, ChunkSigning};
 use crate::core::s3::error::S3Error;
 use crate::core::s3::request::hoisted_headers;
@@ -27,8 +28,9 @@ const MAX_PUT_BYTES: u64 = 5 << 30;
 /// hoisted into the query (`x-amz-checksum-*`, `Content-MD5`, ...).
 fn body_headers(req: &Request) -> Result<Vec<(String, String)>, S3Error> {
     let mut headers: Vec<(String, String)> = req.headers().entries().collect();
-    let query = req.url().map(|u| u.query().unwrap_or_default().to_owned()).unwrap_or_default();
-    headers.extend(hoisted_headers(&query)?);
+    let url = req.inner().url();
+    let query = split_url(&url).map(|u| u.query).unwrap_or_default();
+    headers.extend(hoisted_headers(query)?);
     Ok(headers)
 }
 
