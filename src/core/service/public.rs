@@ -165,6 +165,11 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
 
     pub(super) async fn get_open_id_token(&self, input: IdentityCallInput) -> Result<Value, ApiError> {
         let caller = self.caller(&input).await?;
+        // Cognito refuses the classic flow only where it is explicitly off;
+        // a pool that never set AllowClassicFlow still allows it.
+        if caller.pool.config.allow_classic_flow == Some(false) {
+            return Err(ApiError::invalid_parameter("Basic (classic) flow is not enabled, please use enhanced flow."));
+        }
         let now = self.clock.now();
         let claims = OpenIdClaims {
             iss: self.config.issuer.clone(),
