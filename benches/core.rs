@@ -139,7 +139,7 @@ fn benches(c: &mut Criterion) {
         .as_str()
         .unwrap()
         .to_owned();
-    let roles = json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": "arn:aws:iam::123456789012:role/guest"}});
+    let roles = json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": "arn:aws:iam::000000000000:role/guest"}});
     call(&signed(request("SetIdentityPoolRoles", &roles), ADMIN_ID, ADMIN_SECRET, None));
     let guest = call(&request("GetId", &json!({"IdentityPoolId": pool})))["IdentityId"].as_str().unwrap().to_owned();
 
@@ -155,7 +155,7 @@ fn benches(c: &mut Criterion) {
         access_key_id: String::new(),
         pool_id: pool.clone(),
         identity_id: guest.clone(),
-        role_arn: "arn:aws:iam::123456789012:role/guest".into(),
+        role_arn: "arn:aws:iam::000000000000:role/guest".into(),
         amr: vec!["unauthenticated".into()],
         tags: Default::default(),
         expiration: NOW + 3600,

@@ -48,7 +48,7 @@ try {
   const pool = await signedCall(worker.endpoint, admin, 'CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
   const IdentityPoolId = pool.body.IdentityPoolId;
   await signedCall(worker.endpoint, admin, 'SetIdentityPoolRoles', {
-    IdentityPoolId, Roles: { unauthenticated: 'arn:aws:iam::123456789012:role/bench' },
+    IdentityPoolId, Roles: { unauthenticated: 'arn:aws:iam::000000000000:role/bench' },
   });
   const { IdentityId } = await call('GetId', { IdentityPoolId });
 

@@ -55,6 +55,15 @@ if ! target/boto3/bin/python -c 'import boto3, botocore, sys; sys.exit([boto3.__
   target/boto3/bin/pip install --quiet --disable-pip-version-check "boto3==${BOTO3_VERSION}" "botocore==${BOTOCORE_VERSION}"
 fi
 
+# moto (from PyPI) as a real AWS STS and S3 on 127.0.0.1 for the end-to-end
+# test of AWS roles (it checks the wire, not IAM trust).
+MOTO_VERSION=5.2.5
+if ! target/moto/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != sys.argv[1])' "${MOTO_VERSION}" 2>/dev/null; then
+  step "installing moto ${MOTO_VERSION} (server) into target/moto"
+  python3 -m venv target/moto
+  target/moto/bin/pip install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}"
+fi
+
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.cognate-lock 2>/dev/null)" != "$lock_hash" ]; then
   step "installing npm packages (npm ci)"

@@ -16,7 +16,7 @@ use cognate_fuzz::{
 };
 use serde_json::{json, Value};
 
-const GUEST_ROLE: &str = "arn:aws:iam::123456789012:role/guest";
+const GUEST_ROLE: &str = "arn:aws:iam::000000000000:role/guest";
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");

@@ -119,7 +119,7 @@ pub fn issued_tokens() -> Vec<(SessionClaims, Credentials)> {
                 access_key_id: String::new(),
                 pool_id: format!("us-east-1:00000000-0000-4000-8000-00000000000{seed}"),
                 identity_id: format!("us-east-1:00000000-0000-8000-8000-00000000001{seed}"),
-                role_arn: "arn:aws:iam::123456789012:role/guest".into(),
+                role_arn: "arn:aws:iam::000000000000:role/guest".into(),
                 amr: vec!["unauthenticated".into()],
                 tags: [("team".to_owned(), format!("t{seed}"))].into(),
                 expiration: NOW + 3600,

@@ -58,10 +58,19 @@ pub const MAX_FETCH_BYTES: usize = 256 * 1024;
 #[error("fetch failed: {0}")]
 pub struct FetchError(pub String);
 
-/// Outbound HTTP, for identity providers' discovery documents and keys.
+/// Outbound HTTP: identity providers' discovery documents and keys, and
+/// AWS STS.
 pub trait Http {
     /// GETs `url` (https, or http only where configuration allows it).
     async fn get(&self, url: &str) -> Result<Fetched, FetchError>;
+
+    /// POSTs the form `body` to `url` and reads the answer whatever its
+    /// status (at most [`MAX_FETCH_BYTES`]); within a bounded time. A
+    /// capability without it (a benchmark's, a fuzzer's) fails the call.
+    async fn post_form(&self, url: &str, body: &str) -> Result<Fetched, FetchError> {
+        let _ = body;
+        Err(FetchError(format!("no outbound POST here (to {url})")))
+    }
 }
 
 /// The signature algorithms cognate accepts from identity providers.

@@ -71,21 +71,7 @@ pub fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
     }
 }
 
-/// Percent-encodes `value` for a URL query (RFC 3986 unreserved kept).
-pub fn percent_encode(value: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 15)]));
-        }
-    }
-    out
-}
+pub use super::percent::encode as percent_encode;
 
 /// What an authorization request carries (OIDC code flow, PKCE S256).
 pub struct Authorization<'a> {

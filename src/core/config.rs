@@ -37,6 +37,9 @@ pub struct Config {
     /// The S3 API's buckets (`S3_BUCKETS`, comma-separated; default
     /// `user-data`), each an R2 binding named `BUCKET_<NAME>`.
     pub s3_buckets: Vec<String>,
+    /// Where AWS roles are assumed (`AWS_STS_ENDPOINT`, default
+    /// `https://sts.amazonaws.com`; http only for `INSECURE_HTTP_ISSUERS` hosts).
+    pub aws_sts_endpoint: String,
     /// How long an isolate keeps what it read of pools, identities, roles'
     /// policies and gateway routes (`CACHE_SECONDS`, 0–60, default 10).
     pub cache_seconds: u64,
@@ -82,7 +85,7 @@ impl Config {
         if !(issuer.starts_with("https://") || issuer.starts_with("http://")) {
             return Err(ConfigError::Invalid("ISSUER", "must be an http(s) URL"));
         }
-        let insecure_http_issuers = var("INSECURE_HTTP_ISSUERS")
+        let insecure_http_issuers: Vec<String> = var("INSECURE_HTTP_ISSUERS")
             .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
             .unwrap_or_default();
         let insecure_test_routes = var("INSECURE_TEST_ROUTES").is_some_and(|v| v == "true" || v == "1");
@@ -96,6 +99,21 @@ impl Config {
             .map(|b| b.trim().to_owned())
             .filter(|b| !b.is_empty())
             .collect();
+        let aws_sts_endpoint = var("AWS_STS_ENDPOINT")
+            .map(|e| e.trim().trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| crate::core::sts::DEFAULT_ENDPOINT.to_owned());
+        let sts_host = aws_sts_endpoint.split_once("://").map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""));
+        let sts_ok = match aws_sts_endpoint.split_once("://") {
+            Some(("https", _)) => true,
+            Some(("http", _)) => sts_host.is_some_and(|h| insecure_http_issuers.iter().any(|i: &String| i == h)),
+            _ => false,
+        };
+        if !sts_ok {
+            return Err(ConfigError::Invalid(
+                "AWS_STS_ENDPOINT",
+                "must be an https URL (http only for INSECURE_HTTP_ISSUERS hosts)",
+            ));
+        }
         let cache_seconds = match var("CACHE_SECONDS") {
             None => 10,
             Some(v) => v
@@ -119,6 +137,7 @@ impl Config {
             account_id,
             s3_buckets,
             cache_seconds,
+            aws_sts_endpoint,
             gateway_timeout_seconds,
             insecure_http_issuers,
             insecure_test_routes,

@@ -37,9 +37,13 @@ pub mod s3;
 pub mod service;
 pub mod sigv4;
 pub mod store;
+#[cfg(feature = "server")]
+pub mod sts;
 pub mod time;
 pub mod token;
 pub mod validate;
+#[cfg(feature = "server")]
+pub mod xml_tree;
 
 #[cfg(test)]
 pub(crate) mod testing;

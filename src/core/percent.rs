@@ -30,3 +30,25 @@ pub fn decode(value: &str) -> Option<String> {
     }
     String::from_utf8(out).ok()
 }
+
+/// Percent-encodes `value` for a URL query or a form body (RFC 3986's
+/// unreserved characters kept, everything else `%XX` in upper case).
+///
+/// ```
+/// use cognate::core::percent::encode;
+/// assert_eq!(encode("a b/c=d~"), "a%20b%2Fc%3Dd~");
+/// ```
+pub fn encode(value: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 15)]));
+        }
+    }
+    out
+}

@@ -115,6 +115,10 @@ pub struct TestIdp {
     pub fetches: Cell<u32>,
     /// Fail every fetch (an unreachable provider).
     pub down: Cell<bool>,
+    /// The forms POSTed (to the fake STS), with their URLs.
+    pub posts: RefCell<Vec<(String, String)>>,
+    /// What the fake STS answers: status and body.
+    pub sts_answer: RefCell<(u16, String)>,
 }
 
 #[cfg(feature = "server")]
@@ -126,6 +130,8 @@ impl TestIdp {
             keys: RefCell::new(Vec::new()),
             fetches: Cell::new(0),
             down: Cell::new(false),
+            posts: RefCell::default(),
+            sts_answer: RefCell::new((500, String::new())),
         };
         idp.rotate();
         idp
@@ -203,5 +209,14 @@ impl Http for TestIdp {
             return Ok(Fetched { status: 404, cache_control: None, body: Vec::new() });
         };
         Ok(Fetched { status: 200, cache_control: Some("max-age=300".into()), body: body.to_string().into_bytes() })
+    }
+
+    async fn post_form(&self, url: &str, body: &str) -> Result<Fetched, FetchError> {
+        self.posts.borrow_mut().push((url.to_owned(), body.to_owned()));
+        if self.down.get() {
+            return Err(FetchError("connection refused".into()));
+        }
+        let (status, answer) = self.sts_answer.borrow().clone();
+        Ok(Fetched { status, cache_control: None, body: answer.into_bytes() })
     }
 }

@@ -133,6 +133,30 @@ pub fn parse_amz_date(value: &str) -> Option<u64> {
     )
 }
 
+/// Parses an ISO 8601 UTC time as AWS writes it, `YYYY-MM-DDTHH:MM:SSZ`
+/// with optional fractional seconds (dropped), to epoch seconds.
+pub fn parse_iso8601(value: &str) -> Option<u64> {
+    let b = value.as_bytes();
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if b.len() < 20 || !at(4, b'-') || !at(7, b'-') || !at(10, b'T') || !at(13, b':') || !at(16, b':') {
+        return None;
+    }
+    match &b[19..] {
+        [b'Z'] => {}
+        [b'.', fraction @ .., b'Z']
+            if !fraction.is_empty() && fraction.len() <= 9 && fraction.iter().all(u8::is_ascii_digit) => {}
+        _ => return None,
+    }
+    to_epoch(
+        digits::<4>(b, 0)?,
+        digits::<2>(b, 5)?,
+        digits::<2>(b, 8)?,
+        digits::<2>(b, 11)?,
+        digits::<2>(b, 14)?,
+        digits::<2>(b, 17)?,
+    )
+}
+
 /// Parses an RFC 7231 IMF-fixdate (`Sun, 30 Aug 2015 12:36:00 GMT`, exactly
 /// 29 characters) to epoch seconds. The obsolete RFC 850 and asctime forms
 /// are refused, and so is a weekday that does not match the date.

@@ -148,6 +148,9 @@ pub struct OpenIdClaims {
 pub struct TagsClaim {
     /// The principal tags (one value each here).
     pub principal_tags: std::collections::BTreeMap<String, Vec<String>>,
+    /// The tags that pass on to a chained role session.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub transitive_tag_keys: Vec<String>,
 }
 
 /// Signs `claims` as a compact ES256 JWS with `signer`'s key.

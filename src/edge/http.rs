@@ -1,9 +1,13 @@
-//! Outbound HTTP from the Worker (identity providers' discovery documents
-//! and keys): a plain GET that does not follow redirects; and how every
+//! Outbound HTTP from the Worker: identity providers' discovery documents
+//! and keys (a plain GET that does not follow redirects), AWS STS (a form
+//! POST, answered within [`STS_TIMEOUT`] or given up); and how every
 //! outbound request is built.
 
+use std::time::Duration;
+
+use futures_util::future::{select, Either};
 use wasm_bindgen::JsValue;
-use worker::{Fetch, Headers, Request};
+use worker::{Delay, Fetch, Headers, Request};
 
 use crate::core::capabilities::{FetchError, Fetched, Http, MAX_FETCH_BYTES};
 
@@ -23,7 +27,31 @@ impl Http for FetchHttp {
         }
         Ok(Fetched { status, cache_control, body })
     }
+
+    async fn post_form(&self, url: &str, body: &str) -> Result<Fetched, FetchError> {
+        let fail = |e: worker::Error| FetchError(e.to_string());
+        let headers = Headers::new();
+        headers.set("content-type", "application/x-www-form-urlencoded; charset=utf-8").map_err(fail)?;
+        let request = outbound(url, "POST", Some(&headers), Some(&JsValue::from_str(body))).map_err(fail)?;
+        let sent = async {
+            let mut response = Fetch::Request(request).send().await?;
+            let status = response.status_code();
+            let body = response.bytes().await?;
+            Ok::<_, worker::Error>((status, body))
+        };
+        match select(Box::pin(sent), Box::pin(Delay::from(STS_TIMEOUT))).await {
+            Either::Left((Ok((status, body)), _)) if body.len() <= MAX_FETCH_BYTES => {
+                Ok(Fetched { status, cache_control: None, body })
+            }
+            Either::Left((Ok(_), _)) => Err(FetchError(format!("{url} sent more than {MAX_FETCH_BYTES} bytes"))),
+            Either::Left((Err(e), _)) => Err(fail(e)),
+            Either::Right(_) => Err(FetchError(format!("{url} did not answer within {STS_TIMEOUT:?}"))),
+        }
+    }
 }
+
+/// How long AWS STS has to answer.
+const STS_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An outbound request to `url` that does not follow redirects, built on
 /// `web_sys::RequestInit` directly: `worker::RequestInit`'s conversion

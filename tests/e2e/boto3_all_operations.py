@@ -36,8 +36,8 @@ from botocore.exceptions import ClientError
 
 DEV = "login.boto3-app"
 COGNITO = "cognito-identity.amazonaws.com"
-GUEST_ROLE = "arn:aws:iam::123456789012:role/boto3-guest"
-USER_ROLE = "arn:aws:iam::123456789012:role/boto3-user"
+GUEST_ROLE = "arn:aws:iam::000000000000:role/boto3-guest"
+USER_ROLE = "arn:aws:iam::000000000000:role/boto3-user"
 USER_POOL = "cognito-idp.us-east-1.amazonaws.com/us-east-1_b0t03"
 
 answered = set()  # operations that answered 200

@@ -38,7 +38,7 @@ test('the AWS CLI manages a pool and a guest gets credentials', async () => {
   const pool = await aws('create-identity-pool', '--identity-pool-name', 'cli pool', '--allow-unauthenticated-identities');
   assert.match(pool.IdentityPoolId, /^us-east-1:/);
   await aws('set-identity-pool-roles', '--identity-pool-id', pool.IdentityPoolId,
-    '--roles', 'unauthenticated=arn:aws:iam::123456789012:role/cli-guest');
+    '--roles', 'unauthenticated=arn:aws:iam::000000000000:role/cli-guest');
   const { IdentityId } = await aws('get-id', '--identity-pool-id', pool.IdentityPoolId, '--no-sign-request');
   const creds = await aws('get-credentials-for-identity', '--identity-id', IdentityId, '--no-sign-request');
   assert.match(creds.Credentials.AccessKeyId, /^ASIA/);
@@ -61,7 +61,7 @@ test('the AWS CLI drives developer identities: mint, sign in, look up, merge, un
   const poolId = pool.IdentityPoolId;
   assert.equal(pool.DeveloperProviderName, DEV);
   await aws('set-identity-pool-roles', '--identity-pool-id', poolId, '--roles',
-    'unauthenticated=arn:aws:iam::123456789012:role/cli-guest,authenticated=arn:aws:iam::123456789012:role/cli-user');
+    'unauthenticated=arn:aws:iam::000000000000:role/cli-guest,authenticated=arn:aws:iam::000000000000:role/cli-user');
   const [alice, bob] = ['alice', 'bob'].map((n) => `${n}-${randomBytes(4).toString('hex')}@example.com`);
   const mint = (user, ...more) => aws('get-open-id-token-for-developer-identity', '--identity-pool-id', poolId,
     '--logins', JSON.stringify({ [DEV]: user }), ...more);

@@ -26,7 +26,7 @@ const admin = client();
 const app = publicClient();
 const DEV = 'login.e2e-app';
 const COGNITO = 'cognito-identity.amazonaws.com';
-const USER_ROLE = 'arn:aws:iam::123456789012:role/e2e-dev-user';
+const USER_ROLE = 'arn:aws:iam::000000000000:role/e2e-dev-user';
 let browser;
 
 after(async () => {

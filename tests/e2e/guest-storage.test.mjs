@@ -21,7 +21,7 @@ import { startIdp } from './idp.mjs';
 
 const app = publicClient();
 const admin = client();
-const USER_ROLE = 'arn:aws:iam::123456789012:role/e2e-user';
+const USER_ROLE = 'arn:aws:iam::000000000000:role/e2e-user';
 
 async function poolStoring(mode, idp) {
   const { IdentityPoolId } = await admin.send(new CreateIdentityPoolCommand({

@@ -20,7 +20,7 @@ export const endpoint = process.env.COGNATE_ENDPOINT ?? 'http://127.0.0.1:8790';
 export const vars = parseVars(readFileSync(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env', 'utf8'));
 export const region = 'us-east-1';
 export const adminCredentials = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
-export const GUEST_ROLE = 'arn:aws:iam::123456789012:role/e2e-guest';
+export const GUEST_ROLE = 'arn:aws:iam::000000000000:role/e2e-guest';
 
 /** An SDK client; `credentials` defaults to the admin key pair. */
 export function client(credentials = adminCredentials) {

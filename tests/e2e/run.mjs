@@ -17,8 +17,25 @@ async function freePort() {
   return port;
 }
 
+/** moto (installed by scripts/setup.sh) as AWS STS and S3 on a free port of 127.0.0.1. */
+async function startMoto() {
+  const motoPort = await freePort();
+  const child = spawn(`${root}/target/moto/bin/moto_server`, ['-H', '127.0.0.1', '-p', String(motoPort)],
+    { stdio: 'ignore', detached: true });
+  process.on('exit', () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } });
+  const endpoint = `http://127.0.0.1:${motoPort}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${endpoint}/moto-api/`);
+      return { endpoint, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } } };
+    } catch { await new Promise((r) => setTimeout(r, 200)); }
+  }
+  throw new Error('moto_server did not start');
+}
+
+const moto = await startMoto();
 const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
-const worker = await startWorker({ port, name: `e2e-${port}` });
+const worker = await startWorker({ port, name: `e2e-${port}`, extraVars: { AWS_STS_ENDPOINT: moto.endpoint } });
 process.on('SIGINT', () => process.exit(130));
 
 const files = readdirSync(`${root}/tests/e2e`).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
@@ -26,10 +43,11 @@ const only = process.argv.slice(2);
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(only.length ? only : files)], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, COGNATE_ENDPOINT: worker.endpoint, COGNATE_ENV_FILE: worker.envFile },
+  env: { ...process.env, COGNATE_ENDPOINT: worker.endpoint, COGNATE_ENV_FILE: worker.envFile, MOTO_ENDPOINT: moto.endpoint },
 });
 const code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
+moto.stop();
 // A green run leaves nothing behind; a red one keeps its state and log.
 if (code === 0) rmSync(dirname(worker.envFile), { recursive: true, force: true });
 process.exit(code);

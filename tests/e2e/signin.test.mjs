@@ -23,7 +23,7 @@ import { GUEST_ROLE, client, endpoint, publicClient, rejectsWith, stateDir, stor
 
 const app = publicClient();
 const admin = client();
-const AUTH_ROLE = 'arn:aws:iam::123456789012:role/e2e-authenticated';
+const AUTH_ROLE = 'arn:aws:iam::000000000000:role/e2e-authenticated';
 const NOT_MATCHING = 'Logins don\'t match. Please include at least one valid login for this identity or identity pool.';
 const UNSUPPORTED = 'Token is not from a supported provider of this identity pool.';
 

@@ -8,7 +8,7 @@ import { formatVars, generateVars } from '../../scripts/dev-vars.mjs';
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}. */
-export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000 }) {
+export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {} }) {
   const endpoint = `http://127.0.0.1:${port}`;
   const work = `${root}/target/${name}`;
   const envFile = `${work}/test.env`;
@@ -18,6 +18,7 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
   // A short gateway timeout, so the test of a silent upstream ends quickly.
   vars.GATEWAY_TIMEOUT_SECONDS = '2';
+  Object.assign(vars, extraVars);
   const kid = JSON.parse(vars.SIGNING_KEYS).current.kid;
   writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
 

@@ -186,10 +186,10 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         }
         let (identity_id, _) = self.sign_in(&pool, &logins, named).await?;
         let now = self.clock.now();
-        let tags = input
-            .principal_tags
-            .filter(|t| !t.is_empty())
-            .map(|t| TagsClaim { principal_tags: t.into_iter().map(|(k, v)| (k, vec![v])).collect() });
+        let tags = input.principal_tags.filter(|t| !t.is_empty()).map(|t| TagsClaim {
+            principal_tags: t.into_iter().map(|(k, v)| (k, vec![v])).collect(),
+            transitive_tag_keys: Vec::new(),
+        });
         let claims = OpenIdClaims {
             iss: self.config.issuer.clone(),
             sub: identity_id.clone(),

@@ -3,6 +3,7 @@
 //! protocol), authenticates admin operations, and dispatches to the
 //! operations in this module's children.
 
+mod aws_roles;
 mod developer;
 mod gateway;
 mod identities;

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::aws_roles::AwsRole;
 use super::lookup::Known;
 use super::signin::{Login, Named};
 use super::Service;
@@ -150,6 +151,18 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             let facts: Vec<_> = caller.logins.iter().map(Login::facts).collect();
             roles::resolve(&caller.pool, &facts, input.custom_role_arn.as_deref())?
         };
+        if self.is_aws_role(&role_arn) {
+            let role = AwsRole {
+                pool_id: caller.pool.id(),
+                identity_id: &caller.identity_id,
+                role_arn: &role_arn,
+                authenticated: !caller.logins.is_empty(),
+                amr: self.amr(&caller),
+                tags: self.principal_tags(&caller.pool, &caller.logins),
+            };
+            let creds = self.assume_aws_role(role).await?;
+            return Ok(json!({ "IdentityId": caller.identity_id, "Credentials": creds }));
+        }
         let claims = SessionClaims {
             access_key_id: String::new(),
             pool_id: caller.pool.id().to_owned(),
@@ -165,6 +178,11 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
 
     pub(super) async fn get_open_id_token(&self, input: IdentityCallInput) -> Result<Value, ApiError> {
         let caller = self.caller(&input).await?;
+        // Cognito refuses the classic flow only where it is explicitly off;
+        // a pool that never set AllowClassicFlow still allows it.
+        if caller.pool.config.allow_classic_flow == Some(false) {
+            return Err(ApiError::invalid_parameter("Basic (classic) flow is not enabled, please use enhanced flow."));
+        }
         let now = self.clock.now();
         let claims = OpenIdClaims {
             iss: self.config.issuer.clone(),

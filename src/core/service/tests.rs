@@ -17,7 +17,7 @@ use crate::core::token::tests::keys_and_signer;
 
 const ADMIN_ID: &str = "AKIAADMINADMINADMIN0";
 const ADMIN_SECRET: &str = "admin-secret-admin-secret-admin-secret";
-const GUEST_ROLE: &str = "arn:aws:iam::123456789012:role/guest";
+const GUEST_ROLE: &str = "arn:aws:iam::000000000000:role/guest";
 
 pub(crate) struct Harness {
     pub clock: Rc<ManualClock>,
@@ -57,7 +57,8 @@ impl Harness {
             Some(match name {
                 "REGION" => "us-east-1".to_owned(),
                 "ISSUER" => "https://id.example.com".to_owned(),
-                "INSECURE_HTTP_ISSUERS" => "idp.test".to_owned(),
+                "INSECURE_HTTP_ISSUERS" => "idp.test,sts.test".to_owned(),
+                "AWS_STS_ENDPOINT" => "http://sts.test".to_owned(),
                 "HASH_KEY" => "A".repeat(43),
                 "CREDENTIAL_KEYS" => {
                     r#"{"current":{"id":"c1","key":"AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE"}}"#.to_owned()
@@ -171,6 +172,7 @@ impl Harness {
 }
 
 mod admin;
+mod aws_roles;
 mod developer;
 mod doors;
 mod guests;

@@ -2,47 +2,23 @@
 //! `<Delete>` and CompleteMultipartUpload's `<CompleteMultipartUpload>`,
 //! within the limits in the module docs of `xml`.
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
 use super::{MAX_DELETE_KEYS, MAX_XML_BODY_BYTES};
 use crate::core::s3::error::{S3Error, MAX_KEY_BYTES};
 use crate::core::s3::request::MAX_PART_NUMBER;
+use crate::core::xml_tree;
+pub(super) use crate::core::xml_tree::Element;
 
 /// Nesting deeper than S3's request schemas need is refused.
 const MAX_DEPTH: usize = 8;
 
-/// An element of a request body: local name, text, children.
-#[derive(Debug, Default)]
-pub(super) struct Element {
-    pub(super) name: String,
-    pub(super) text: String,
-    pub(super) children: Vec<Element>,
+/// The text of a leaf element (no children), else `MalformedXML`.
+fn leaf_text(element: &Element) -> Result<&str, S3Error> {
+    element.leaf_text().ok_or_else(S3Error::malformed_xml)
 }
 
-impl Element {
-    /// The text of a leaf element (no children), else `MalformedXML`.
-    fn leaf_text(&self) -> Result<&str, S3Error> {
-        if self.children.is_empty() {
-            Ok(&self.text)
-        } else {
-            Err(S3Error::malformed_xml())
-        }
-    }
-
-    /// A container: only whitespace between children.
-    fn container(&self) -> Result<&[Element], S3Error> {
-        if self.text.trim().is_empty() {
-            Ok(&self.children)
-        } else {
-            Err(S3Error::malformed_xml())
-        }
-    }
-}
-
-fn local_name(qualified: &[u8]) -> Result<String, S3Error> {
-    let local = qualified.rsplit(|&b| b == b':').next().unwrap_or(qualified);
-    String::from_utf8(local.to_vec()).map_err(|_| S3Error::malformed_xml())
+/// The children of a container (only whitespace between them), else `MalformedXML`.
+fn container(element: &Element) -> Result<&[Element], S3Error> {
+    element.container().ok_or_else(S3Error::malformed_xml)
 }
 
 /// Parses a request body into its root element, with the limits above.
@@ -53,80 +29,7 @@ pub(super) fn parse_tree(body: &[u8]) -> Result<Element, S3Error> {
     if body.len() > MAX_XML_BODY_BYTES {
         return Err(S3Error::malformed_xml());
     }
-    let text = std::str::from_utf8(body).map_err(|_| S3Error::malformed_xml())?;
-    let mut reader = Reader::from_str(text);
-    let config = reader.config_mut();
-    config.expand_empty_elements = true;
-    config.check_end_names = true;
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
-    let malformed = |_| S3Error::malformed_xml();
-    loop {
-        match reader.read_event().map_err(malformed)? {
-            Event::Start(start) => {
-                if root.is_some() || stack.len() >= MAX_DEPTH {
-                    return Err(S3Error::malformed_xml());
-                }
-                for attribute in start.attributes() {
-                    attribute.map_err(|_| S3Error::malformed_xml())?;
-                }
-                stack.push(Element { name: local_name(start.name().as_ref())?, ..Element::default() });
-            }
-            Event::End(_) => {
-                let done = stack.pop().ok_or_else(S3Error::malformed_xml)?;
-                match stack.last_mut() {
-                    Some(parent) => parent.children.push(done),
-                    None => root = Some(done),
-                }
-            }
-            Event::Text(t) => {
-                let content = t.xml10_content().map_err(|_| S3Error::malformed_xml())?;
-                raw_chars(&content)?;
-                match stack.last_mut() {
-                    Some(current) => current.text.push_str(&content),
-                    None if content.trim().is_empty() => {}
-                    None => return Err(S3Error::malformed_xml()),
-                }
-            }
-            Event::CData(c) => {
-                let content = c.decode().map_err(|_| S3Error::malformed_xml())?;
-                raw_chars(&content)?;
-                stack.last_mut().ok_or_else(S3Error::malformed_xml)?.text.push_str(&content);
-            }
-            Event::GeneralRef(r) => {
-                let current = stack.last_mut().ok_or_else(S3Error::malformed_xml)?;
-                match r.resolve_char_ref().map_err(|_| S3Error::malformed_xml())? {
-                    Some(c) => current.text.push(c),
-                    None => {
-                        let name = r.decode().map_err(|_| S3Error::malformed_xml())?;
-                        let value = quick_xml::escape::resolve_xml_entity(&name).ok_or_else(S3Error::malformed_xml)?;
-                        current.text.push_str(value);
-                    }
-                }
-            }
-            // No DTD: nothing can declare an entity.
-            Event::DocType(_) => return Err(S3Error::malformed_xml()),
-            Event::Decl(_) | Event::Comment(_) | Event::PI(_) => {}
-            Event::Empty(_) => return Err(S3Error::malformed_xml()),
-            Event::Eof => break,
-        }
-    }
-    match (root, stack.is_empty()) {
-        (Some(root), true) => Ok(root),
-        _ => Err(S3Error::malformed_xml()),
-    }
-}
-
-/// Refuses characters XML 1.0 does not allow in a document's text (its
-/// `Char` production: no NUL, no control characters but tab, newline and
-/// carriage return, no U+FFFE/U+FFFF). The parser does not check them.
-fn raw_chars(text: &str) -> Result<(), S3Error> {
-    let allowed = |c: char| matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}');
-    if text.chars().all(allowed) {
-        Ok(())
-    } else {
-        Err(S3Error::malformed_xml())
-    }
+    xml_tree::parse(body, MAX_DEPTH).map_err(|_| S3Error::malformed_xml())
 }
 
 /// DeleteObjects' request body.
@@ -158,16 +61,16 @@ pub fn parse_delete_objects(body: &[u8]) -> Result<DeleteObjectsInput, S3Error> 
     }
     let mut keys = Vec::new();
     let mut quiet = None;
-    for child in root.container()? {
+    for child in container(&root)? {
         match child.name.as_str() {
             "Object" => {
                 if keys.len() >= MAX_DELETE_KEYS {
                     return Err(S3Error::malformed_xml());
                 }
                 let mut key = None;
-                for field in child.container()? {
+                for field in container(child)? {
                     match field.name.as_str() {
-                        "Key" if key.is_none() => key = Some(field.leaf_text()?),
+                        "Key" if key.is_none() => key = Some(leaf_text(field)?),
                         "VersionId" | "ETag" | "LastModifiedTime" | "Size" => {
                             return Err(S3Error::not_implemented(Some(&field.name)))
                         }
@@ -180,7 +83,7 @@ pub fn parse_delete_objects(body: &[u8]) -> Result<DeleteObjectsInput, S3Error> 
                 }
                 keys.push(key.to_owned());
             }
-            "Quiet" if quiet.is_none() => quiet = Some(boolean(child.leaf_text()?)?),
+            "Quiet" if quiet.is_none() => quiet = Some(boolean(leaf_text(child)?)?),
             _ => return Err(S3Error::malformed_xml()),
         }
     }
@@ -216,13 +119,13 @@ pub fn parse_complete_multipart_upload(body: &[u8]) -> Result<Vec<CompletedPart>
         return Err(S3Error::malformed_xml());
     }
     let mut parts: Vec<CompletedPart> = Vec::new();
-    for child in root.container()? {
+    for child in container(&root)? {
         if child.name != "Part" || parts.len() >= usize::from(MAX_PART_NUMBER) {
             return Err(S3Error::malformed_xml());
         }
         let (mut number, mut etag, mut checksums) = (None, None, Vec::new());
-        for field in child.container()? {
-            let text = field.leaf_text()?;
+        for field in container(child)? {
+            let text = leaf_text(field)?;
             match field.name.as_str() {
                 "PartNumber" if number.is_none() => number = Some(text.trim()),
                 "ETag" if etag.is_none() => etag = Some(text.trim()),

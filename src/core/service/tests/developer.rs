@@ -11,7 +11,7 @@ use super::{Harness, Reply, GUEST_ROLE};
 use crate::core::principal::{authenticate, Principal};
 
 const DEV: &str = "login.myapp";
-const USER_ROLE: &str = "arn:aws:iam::123456789012:role/dev-user";
+const USER_ROLE: &str = "arn:aws:iam::000000000000:role/dev-user";
 const COGNITO: &str = "cognito-identity.amazonaws.com";
 
 impl Harness {

@@ -225,3 +225,27 @@ fn whoami_answers_for_vended_credentials_only() {
     let r = h.send(sign(get(), super::ADMIN_ID, super::ADMIN_SECRET, None, "cognate"));
     assert_eq!(r.error_type(), "NotAuthorizedException");
 }
+
+#[test]
+fn the_classic_flow_is_refused_only_where_it_is_explicitly_off() {
+    let h = Harness::new();
+    let create = |classic: Option<bool>| {
+        let mut body = json!({"IdentityPoolName": "classic", "AllowUnauthenticatedIdentities": true});
+        if let Some(c) = classic {
+            body["AllowClassicFlow"] = c.into();
+        }
+        Harness::ok(h.admin("CreateIdentityPool", body))["IdentityPoolId"].as_str().unwrap().to_owned()
+    };
+    for (classic, allowed) in [(None, true), (Some(true), true), (Some(false), false)] {
+        let guest = h.guest(&create(classic));
+        let r = h.call("GetOpenIdToken", json!({"IdentityId": guest}));
+        if allowed {
+            assert_eq!(r.status, 200, "{classic:?}: {}", r.body);
+        } else {
+            assert_eq!(
+                (r.error_type(), r.message()),
+                ("InvalidParameterException", "Basic (classic) flow is not enabled, please use enhanced flow.")
+            );
+        }
+    }
+}

@@ -10,7 +10,7 @@ use super::{Harness, Reply, GUEST_ROLE};
 use crate::core::capabilities::Clock;
 use crate::core::credentials;
 
-const USER_ROLE: &str = "arn:aws:iam::123456789012:role/user";
+const USER_ROLE: &str = "arn:aws:iam::000000000000:role/user";
 pub(super) const IDP: &str = "idp.test";
 
 impl Harness {
@@ -197,7 +197,7 @@ fn roles_follow_rules_on_claims_and_tags_ride_in_the_sealed_token() {
     let h = Harness::new();
     let pool = h.signin_pool();
     let mappings = json!({IDP: {"Type": "Rules", "AmbiguousRoleResolution": "AuthenticatedRole",
-        "RulesConfiguration": {"Rules": [{"Claim": "hd", "MatchType": "Equals", "Value": "example.com", "RoleARN": "arn:aws:iam::123456789012:role/staff"}]}}});
+        "RulesConfiguration": {"Rules": [{"Claim": "hd", "MatchType": "Equals", "Value": "example.com", "RoleARN": "arn:aws:iam::000000000000:role/staff"}]}}});
     Harness::ok(h.admin(
         "SetIdentityPoolRoles",
         json!({"IdentityPoolId": pool, "Roles": {"authenticated": USER_ROLE}, "RoleMappings": mappings}),
@@ -221,7 +221,7 @@ fn roles_follow_rules_on_claims_and_tags_ride_in_the_sealed_token() {
     let r = Harness::ok(h.call("GetCredentialsForIdentity", json!({"IdentityId": id, "Logins": {IDP: staff}})));
     let token = r["Credentials"]["SessionToken"].as_str().unwrap();
     let opened = credentials::open(&h.secrets.credential_keys, token).unwrap();
-    assert_eq!(opened.claims.role_arn, "arn:aws:iam::123456789012:role/staff");
+    assert_eq!(opened.claims.role_arn, "arn:aws:iam::000000000000:role/staff");
     assert_eq!(opened.claims.tags.get("domain").map(String::as_str), Some("example.com"));
     assert_eq!(opened.claims.tags.get("aud").map(String::as_str), Some("app"));
     assert_eq!(opened.claims.tags.get("sub").map(String::as_str), Some("staff-1"));
