@@ -21,6 +21,8 @@ pub enum ConfigError {
     Key(#[from] KeyError),
 }
 
+/// Where AWS roles are assumed when `AWS_STS_ENDPOINT` is not set.
+pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.amazonaws.com";
 /// The account id of cognate's own roles when `ACCOUNT_ID` is not set.
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
 
@@ -101,7 +103,7 @@ impl Config {
             .collect();
         let aws_sts_endpoint = var("AWS_STS_ENDPOINT")
             .map(|e| e.trim().trim_end_matches('/').to_owned())
-            .unwrap_or_else(|| crate::core::sts::DEFAULT_ENDPOINT.to_owned());
+            .unwrap_or_else(|| DEFAULT_STS_ENDPOINT.to_owned());
         let sts_host = aws_sts_endpoint.split_once("://").map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""));
         let sts_ok = match aws_sts_endpoint.split_once("://") {
             Some(("https", _)) => true,

@@ -7,8 +7,6 @@ use super::error::{ApiError, ErrorKind};
 use super::percent::encode;
 use super::xml_tree::{self, Element};
 
-/// The STS endpoint when `AWS_STS_ENDPOINT` is not set.
-pub const DEFAULT_ENDPOINT: &str = "https://sts.amazonaws.com";
 /// How long the credentials STS hands out live (seconds), as Cognito asks.
 pub const DURATION_SECONDS: u64 = 3600;
 /// How long the token STS gets lives (seconds): minted for one call.
