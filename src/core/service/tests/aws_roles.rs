@@ -46,8 +46,21 @@ impl Harness {
     }
 }
 
-fn claims_of(token: &str) -> Value {
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(token.split('.').nth(1).unwrap()).unwrap()).unwrap()
+/// The claims of `token` once its signature verifies under a key of the
+/// deployment's published JWKS, as STS checks it.
+fn verified_claims(h: &Harness, token: &str) -> Value {
+    let (signed, signature) = token.rsplit_once('.').unwrap();
+    let header: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(signed.split('.').next().unwrap()).unwrap()).unwrap();
+    let jwks = h.secrets.signing_keys.jwks();
+    let jwk = jwks["keys"].as_array().unwrap().iter().find(|k| k["kid"] == header["kid"]).expect("a published kid");
+    let key = crate::core::login::jwks::parse_jwk(jwk).unwrap();
+    let signature = URL_SAFE_NO_PAD.decode(signature).unwrap();
+    assert!(
+        crate::core::login::native::verify(&key, signed.as_bytes(), &signature).unwrap(),
+        "verifies under the JWKS"
+    );
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(signed.split('.').nth(1).unwrap()).unwrap()).unwrap()
 }
 
 #[test]
@@ -69,7 +82,7 @@ fn an_aws_role_is_assumed_through_sts_with_a_token_for_this_call() {
     assert_eq!(form["RoleArn"], AWS_GUEST);
     assert_eq!(form["DurationSeconds"], "3600");
     assert_eq!(form["RoleSessionName"], guest.split_once(':').unwrap().1);
-    let c = claims_of(&form["WebIdentityToken"]);
+    let c = verified_claims(&h, &form["WebIdentityToken"]);
     assert_eq!(c["iss"], "https://id.example.com");
     assert_eq!(c["sub"], guest);
     assert_eq!(c["aud"], format!("{pool}:unauthenticated"), "the audience carries the auth type");
@@ -86,7 +99,7 @@ fn an_aws_role_is_assumed_through_sts_with_a_token_for_this_call() {
     assert_eq!(r["Credentials"]["AccessKeyId"], "ASIAFROMSTS");
     let (_, form) = h.last_form();
     assert_eq!(form["RoleArn"], AWS_USER);
-    let c = claims_of(&form["WebIdentityToken"]);
+    let c = verified_claims(&h, &form["WebIdentityToken"]);
     assert_eq!(c["aud"], format!("{pool}:authenticated"));
     assert_eq!(
         c["https://aws.amazon.com/tags"],
