@@ -39,5 +39,15 @@ npm run --silent test:admin
 
 echo "==> building the Worker"
 bash scripts/build-worker.sh
+echo "==> wrangler deploy --dry-run of the real configuration, with no secret in wrangler.toml"
+if grep -Eq '^[[:space:]]*(SIGNING_KEYS|HASH_KEY|CREDENTIAL_KEYS|ADMIN_ACCESS_KEY_ID|ADMIN_SECRET_ACCESS_KEY|INSECURE_[A-Z_]*)[[:space:]]*=' wrangler.toml; then
+  echo "wrangler.toml sets a secret or an INSECURE_* switch; those belong in wrangler secrets or .dev.vars" >&2
+  exit 1
+fi
+WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
+  npx wrangler deploy --dry-run --outdir target/deploy-dry-run > target/deploy-dry-run.log 2>&1 \
+  || { cat target/deploy-dry-run.log >&2; exit 1; }
+grep -q -- '--dry-run: exiting now' target/deploy-dry-run.log || { cat target/deploy-dry-run.log >&2; exit 1; }
+grep 'Total Upload' target/deploy-dry-run.log
 echo "==> end-to-end tests (workerd, AWS SDK for JavaScript, boto3, AWS CLI, jose, Chromium)"
 npm run --silent test:e2e
