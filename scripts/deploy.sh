@@ -11,7 +11,7 @@
 # script prints it and stops if wrangler.toml still has the placeholder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${ISSUER:?set ISSUER to the Worker's public https URL, e.g. https://id.example.com}"
+: "${ISSUER:?set ISSUER to the public https URL of the Worker, e.g. https://id.example.com}"
 case "$ISSUER" in https://*) ;; *) echo "ISSUER must be an https URL" >&2; exit 1 ;; esac
 export WRANGLER_SEND_METRICS=false
 
