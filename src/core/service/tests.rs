@@ -165,6 +165,13 @@ impl Harness {
         id
     }
 
+    /// A pool created with `settings` (CreateIdentityPool's input) and `roles`.
+    pub fn pool_with(&self, settings: Value, roles: Value) -> String {
+        let pool = Self::ok(self.admin("CreateIdentityPool", settings))["IdentityPoolId"].as_str().unwrap().to_owned();
+        Self::ok(self.admin("SetIdentityPoolRoles", json!({"IdentityPoolId": pool, "Roles": roles})));
+        pool
+    }
+
     pub fn guest(&self, pool: &str) -> String {
         let r = Self::ok(self.call("GetId", json!({"IdentityPoolId": pool})));
         r["IdentityId"].as_str().unwrap().to_owned()

@@ -17,19 +17,11 @@ const ANSWER: &str = r#"<AssumeRoleWithWebIdentityResponse xmlns="https://sts.am
 
 impl Harness {
     fn aws_pool(&self) -> String {
-        let pool = Harness::ok(self.admin(
-            "CreateIdentityPool",
+        self.pool_with(
             json!({"IdentityPoolName": "aws", "AllowUnauthenticatedIdentities": true,
                    "SupportedLoginProviders": {IDP: "app"}}),
-        ))["IdentityPoolId"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        Harness::ok(self.admin(
-            "SetIdentityPoolRoles",
-            json!({"IdentityPoolId": pool, "Roles": {"unauthenticated": AWS_GUEST, "authenticated": AWS_USER}}),
-        ));
-        pool
+            json!({"unauthenticated": AWS_GUEST, "authenticated": AWS_USER}),
+        )
     }
 
     /// The form the fake STS got last, as a map.
