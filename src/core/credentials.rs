@@ -25,7 +25,7 @@ const NONCE_LEN: usize = 24;
 const BASE32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /// What a session token says about its holder (sealed: never readable).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionClaims {
     /// The access key id these credentials pair with.
     #[serde(rename = "k")]
@@ -51,7 +51,7 @@ pub struct SessionClaims {
 }
 
 /// Credentials as GetCredentialsForIdentity returns them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Credentials {
     /// `ASIA` + 16 base32 characters.
@@ -127,11 +127,43 @@ pub fn issue(keys: &CredentialKeys, rng: &dyn Random, mut claims: SessionClaims)
 }
 
 /// An opened session token: its claims and the secret key they pair with.
-#[derive(Debug)]
 pub struct Opened {
     /// The claims.
     pub claims: SessionClaims,
     secret: String,
+}
+
+// What these print: never a secret key, a session token, an identity id or
+// a tag's value (a tag may carry a provider's subject).
+impl std::fmt::Debug for SessionClaims {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionClaims")
+            .field("access_key_id", &self.access_key_id)
+            .field("pool_id", &self.pool_id)
+            .field("identity_id", &"[redacted]")
+            .field("role_arn", &self.role_arn)
+            .field("amr", &self.amr.len())
+            .field("tags", &self.tags.keys().collect::<Vec<_>>())
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_key", &"[redacted]")
+            .field("session_token", &"[redacted]")
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened").field("claims", &self.claims).field("secret", &"[redacted]").finish()
+    }
 }
 
 impl Opened {
@@ -201,6 +233,19 @@ mod tests {
             amr: vec!["unauthenticated".into()],
             tags: [("team".to_owned(), "blue".to_owned())].into(),
             expiration: 4_600,
+        }
+    }
+
+    #[test]
+    fn secrets_identity_ids_and_tag_values_never_print() {
+        let keys = keys(1, None);
+        let creds = issue(&keys, &SeededRandom::new(3), claims());
+        let opened = open(&keys, &creds.session_token).unwrap();
+        for shown in [format!("{creds:?}"), format!("{creds:#?}"), format!("{opened:?}"), format!("{opened:#?}")] {
+            for secret in [creds.secret_key.as_str(), &creds.session_token, &claims().identity_id, "blue"] {
+                assert!(!shown.contains(secret), "{shown} shows {secret:.12}");
+            }
+            assert!(shown.contains(&creds.access_key_id) && shown.contains("[redacted]"), "{shown}");
         }
     }
 

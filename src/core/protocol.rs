@@ -22,8 +22,10 @@ const ALLOW_HEADERS: &str = "content-type, x-amz-target, x-amz-user-agent, amz-s
                              authorization, x-amz-date, x-amz-security-token, x-amz-content-sha256";
 const EXPOSE_HEADERS: &str = "date, x-amzn-requestid, x-amzn-errortype, x-amzn-errormessage";
 
-/// An HTTP request, as the platform received it.
-#[derive(Debug, Clone, Default)]
+/// An HTTP request, as the platform received it. Its `Debug` shows the
+/// method, path, the query's and headers' names and the body's length: a
+/// signature, a security token or a login token never prints.
+#[derive(Clone, Default)]
 pub struct HttpRequest {
     /// The method, upper case.
     pub method: String,
@@ -35,6 +37,20 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for HttpRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let query: Vec<&str> =
+            self.query.split('&').filter(|p| !p.is_empty()).map(|p| p.split('=').next().unwrap_or("")).collect();
+        f.debug_struct("HttpRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &query)
+            .field("headers", &self.headers.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>())
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .finish()
+    }
 }
 
 impl HttpRequest {
@@ -368,6 +384,26 @@ fn why_not_parsed(body: &[u8]) -> ApiError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_request_never_prints_a_signature_a_token_or_a_body() {
+        let request = HttpRequest {
+            method: "POST".into(),
+            path: "/s3/b/k".into(),
+            query: "X-Amz-Signature=abcdef0123456789&X-Amz-Security-Token=SESSIONTOKEN".into(),
+            headers: vec![
+                ("authorization".into(), "AWS4-HMAC-SHA256 Credential=ASIAX/..., Signature=feedbeef".into()),
+                ("x-amz-security-token".into(), "SESSIONTOKEN".into()),
+            ],
+            body: br#"{"Logins":{"accounts.google.com":"eyJhbGciOi.payload.sig"}}"#.to_vec(),
+        };
+        for shown in [format!("{request:?}"), format!("{request:#?}")] {
+            for secret in ["abcdef0123456789", "SESSIONTOKEN", "feedbeef", "eyJhbGciOi", "ASIAX"] {
+                assert!(!shown.contains(secret), "{shown} shows {secret}");
+            }
+            assert!(shown.contains("X-Amz-Signature") && shown.contains("authorization") && shown.contains("bytes"));
+        }
+    }
     use super::*;
     use std::collections::BTreeMap;
 
