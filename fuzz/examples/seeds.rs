@@ -7,7 +7,8 @@ use std::cell::RefCell;
 use std::fs;
 use std::path::Path;
 
-use cognate::core::ids::{new_identity_id, new_pool_id, RouteTag};
+use cognate::core::ids::{new_guest_id, new_pool_id, RouteTag};
+use cognate::core::keys::HashKey;
 use cognate::core::sigv4::{self, Authorization, Request};
 use cognate::core::time::{format_amz_date, format_http_date};
 use cognate_fuzz::{
@@ -47,7 +48,7 @@ fn main() {
     let rng = CounterRandom::new(9);
     let pool = new_pool_id(REGION, &rng);
     for (name, text) in [
-        ("identity-id", new_identity_id(REGION, RouteTag(0x1234_abcd), &rng)),
+        ("identity-id", new_guest_id(REGION, RouteTag(0x1234_abcd), &HashKey::parse(&"A".repeat(43)).expect("a valid key").guest_key("seeds"), &rng)),
         ("pool-id", pool),
         ("amz-date", format_amz_date(NOW)),
         ("http-date", format_http_date(NOW)),
