@@ -2,7 +2,8 @@
 //! of two developer users (the destination's identity stays), and removing
 //! one developer user from its identity.
 
-use super::{identity_in, merge_into, owner, pool, put_identity, Merge, Outcome};
+use super::logins::{identity_in, merge_into, owner, Merge};
+use super::{pool, put_identity, Outcome};
 use crate::core::error::{ApiError, ErrorKind};
 use crate::core::ledger::{Ledger, Mutation};
 use crate::core::store::keys;

@@ -1,0 +1,264 @@
+//! The authority's rules on a ledger in memory: pools and their routing
+//! tags, guests that prove themselves, sign-in, linking, merging and deletion.
+
+use super::*;
+use crate::core::ledger::MemoryLedger;
+
+const POOL: &str = "us-east-1:11111111-1111-4111-8111-111111111111";
+const GUEST: &str = "us-east-1:22222222-2222-8222-8222-222222222222";
+const OTHER: &str = "us-east-1:33333333-3333-8333-8333-333333333333";
+const TAG: &str = "0badcafe";
+
+fn create(ledger: &mut MemoryLedger, guests: bool) {
+    let config = IdentityPool {
+        identity_pool_id: Some(POOL.into()),
+        identity_pool_name: Some("p".into()),
+        allow_unauthenticated_identities: Some(guests),
+        ..Default::default()
+    };
+    let record = PoolRecord {
+        config,
+        roles: BTreeMap::new(),
+        role_mappings: BTreeMap::new(),
+        principal_tags: BTreeMap::new(),
+        created: 5,
+    };
+    execute(ledger, Command::CreatePool { record, tag: TAG.into() }).unwrap();
+}
+
+/// Stores a guest as a link of `GUEST` would: by signing in to it.
+fn guest(ledger: &mut MemoryLedger, id: &str) -> Result<Outcome, ApiError> {
+    execute(
+        ledger,
+        Command::SignIn {
+            pool_id: POOL.into(),
+            logins: vec![login("p9", &format!("mac-of-{id}"))],
+            target: Some(id.into()),
+            proven_target: true,
+            new_identity_id: "us-east-1:unused".into(),
+            developer_login: None,
+            owner_proven: false,
+            now: 9,
+        },
+    )
+}
+
+fn delete(ledger: &mut MemoryLedger, ids: &[&str], proven: &[&str]) -> Outcome {
+    let identity_ids = ids.iter().map(|s| s.to_string()).collect();
+    let proven = proven.iter().map(|id| (id.to_string(), POOL.to_owned())).collect();
+    execute(ledger, Command::DeleteIdentities { identity_ids, proven, now: 20 }).unwrap()
+}
+
+#[test]
+fn a_pool_is_listed_under_its_routing_tag_until_deleted() {
+    let mut l = MemoryLedger::default();
+    let tag_key = keys::route(TAG);
+    create(&mut l, true);
+    assert_eq!(l.get(&tag_key).unwrap().as_deref(), Some(format!("[\"{POOL}\"]").as_str()));
+    // An older store without the key gets it back when the pools are asked for.
+    l.commit(Mutation::Delete { key: tag_key.clone() }).unwrap();
+    let out = execute(&mut l, Command::PoolsOfTag { tag: TAG.into() }).unwrap();
+    assert_eq!(out, Outcome::Pools { pool_ids: vec![POOL.into()] });
+    assert!(l.get(&tag_key).unwrap().is_some());
+    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
+    assert!(l.get(&tag_key).unwrap().is_none());
+}
+
+#[test]
+fn deleting_a_pool_deletes_its_identities_and_tombstones() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    guest(&mut l, GUEST).unwrap();
+    assert!(l.get(&keys::member(POOL, GUEST)).unwrap().is_some());
+    delete(&mut l, &[OTHER], &[OTHER]);
+    assert!(l.get(&keys::identity(OTHER)).unwrap().is_some(), "a tombstone");
+    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
+    assert!(l.get(&keys::pool(POOL)).unwrap().is_none());
+    assert!(l.get(&keys::identity(GUEST)).unwrap().is_none());
+    assert!(l.keys_with_prefix("").unwrap().is_empty(), "{:?}", l.keys_with_prefix("").unwrap());
+    let err = execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap_err();
+    assert_eq!(err.message, format!("IdentityPool '{POOL}' not found."));
+}
+
+#[test]
+fn a_deleted_guest_that_proves_itself_stays_gone() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    // Never stored: deleting it leaves a tombstone and drops its list entry.
+    let out = delete(&mut l, &[GUEST], &[GUEST]);
+    assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
+    let pending: Vec<_> = l.pending(100).unwrap().into_iter().map(|(_, m)| m).collect();
+    assert!(pending.contains(&Mutation::Delete { key: keys::member(POOL, GUEST) }));
+    assert_eq!(guest(&mut l, GUEST).unwrap_err().kind, ErrorKind::ResourceNotFound, "not linked back to life");
+    assert_eq!(delete(&mut l, &[GUEST], &[GUEST]), Outcome::Deleted { identity_ids: vec![] }, "once");
+    // An id that does not prove itself and was never stored is not ours.
+    assert_eq!(delete(&mut l, &[OTHER], &[]), Outcome::Deleted { identity_ids: vec![] });
+    // A stored, unproven identity is removed outright.
+    let id = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+    delete(&mut l, &[&id], &[]);
+    assert!(l.get(&keys::identity(&id)).unwrap().is_none());
+    assert!(l.get(&keys::login(POOL, "a1")).unwrap().is_none());
+}
+
+#[test]
+fn linking_a_guest_never_stored_stores_it_with_the_login() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let Outcome::Identity { identity_id, record } = guest(&mut l, GUEST).unwrap() else { panic!() };
+    assert_eq!(identity_id, GUEST);
+    assert_eq!(record.provider_names(), vec!["p9".to_owned()]);
+    assert_eq!(l.get(&keys::login(POOL, &format!("mac-of-{GUEST}"))).unwrap().as_deref(), Some(GUEST));
+    // Unproven, an id with no record is not found.
+    let err = sign_in_as(&mut l, vec![login("p1", "a1")], Some(OTHER), "us-east-1:a").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ResourceNotFound);
+    // A guest never stored, named with a login another identity owns, is merged into it.
+    let owner = sign_in_as(&mut l, vec![login("p2", "b2")], None, "us-east-1:b").unwrap();
+    let cmd = Command::SignIn {
+        pool_id: POOL.into(),
+        logins: vec![login("p2", "b2")],
+        target: Some(OTHER.into()),
+        proven_target: true,
+        new_identity_id: "us-east-1:c".into(),
+        developer_login: None,
+        owner_proven: false,
+        now: 11,
+    };
+    let Outcome::Identity { identity_id, .. } = execute(&mut l, cmd).unwrap() else { panic!() };
+    assert_eq!(identity_id, owner);
+    let merged: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(OTHER)).unwrap().unwrap()).unwrap();
+    assert!(merged.disabled);
+}
+
+#[test]
+fn update_keeps_roles_and_delete_identities_skips_unknown_ids() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let roles: BTreeMap<_, _> = [("unauthenticated".to_owned(), "arn:aws:iam::1:role/g".to_owned())].into();
+    execute(&mut l, Command::SetRoles { pool_id: POOL.into(), roles: roles.clone(), role_mappings: BTreeMap::new() })
+        .unwrap();
+    let config = IdentityPool {
+        identity_pool_id: Some(POOL.into()),
+        identity_pool_name: Some("renamed".into()),
+        allow_unauthenticated_identities: Some(true),
+        ..Default::default()
+    };
+    let Outcome::Pool { record } = execute(&mut l, Command::UpdatePool { config }).unwrap() else { panic!() };
+    assert_eq!(record.roles, roles);
+    assert_eq!(record.created, 5);
+    guest(&mut l, GUEST).unwrap();
+    let out = delete(&mut l, &[GUEST, "us-east-1:00"], &[]);
+    assert_eq!(out, Outcome::Deleted { identity_ids: vec![GUEST.into()] });
+}
+
+#[test]
+fn tags_change_on_the_ledger_and_a_refused_change_commits_nothing() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let change = |l: &mut MemoryLedger, set: &[(&str, &str)], remove: &[&str]| {
+        let set = set.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let remove = remove.iter().map(|k| k.to_string()).collect();
+        execute(l, Command::ChangeTags { pool_id: POOL.into(), set, remove })
+    };
+    let tags_of = |outcome: Outcome| match outcome {
+        Outcome::Pool { record } => record.config.identity_pool_tags.unwrap_or_default(),
+        other => panic!("{other:?}"),
+    };
+    let tags = tags_of(change(&mut l, &[("a", "1"), ("b", "2")], &[]).unwrap());
+    assert_eq!(tags, [("a".to_owned(), "1".to_owned()), ("b".to_owned(), "2".to_owned())].into());
+    let tags = tags_of(change(&mut l, &[("b", "3")], &["a", "absent"]).unwrap());
+    assert_eq!(tags, [("b".to_owned(), "3".to_owned())].into());
+
+    let pending = l.pending(1000).unwrap().len();
+    let many: Vec<(String, String)> = (0..50).map(|i| (format!("k{i}"), String::new())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let err = change(&mut l, &many, &[]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidParameter, "50 new and 1 kept are 51");
+    let err = change(&mut l, &[("cognate:guest-storage", "maybe")], &[]).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidParameter);
+    assert_eq!(l.pending(1000).unwrap().len(), pending, "nothing committed");
+    // Replacing the one kept tag makes room for the 50.
+    assert_eq!(tags_of(change(&mut l, &many, &["b"]).unwrap()).len(), 50);
+
+    let config = IdentityPool {
+        identity_pool_id: Some(POOL.into()),
+        identity_pool_name: Some("renamed".into()),
+        allow_unauthenticated_identities: Some(true),
+        ..Default::default()
+    };
+    let Outcome::Pool { record } = execute(&mut l, Command::UpdatePool { config }).unwrap() else { panic!() };
+    assert_eq!(record.config.identity_pool_tags.map(|t| t.len()), Some(50), "an update naming no tags keeps them");
+    let err = execute(&mut l, Command::ChangeTags { pool_id: OTHER.into(), set: BTreeMap::new(), remove: vec![] });
+    assert_eq!(err.unwrap_err().message, format!("IdentityPool '{OTHER}' not found."));
+}
+
+fn login(provider: &str, mac: &str) -> LoginRef {
+    LoginRef::new(provider, mac)
+}
+
+fn sign_in_as(
+    l: &mut MemoryLedger,
+    logins: Vec<LoginRef>,
+    target: Option<&str>,
+    new: &str,
+) -> Result<String, ApiError> {
+    let cmd = Command::SignIn {
+        pool_id: POOL.into(),
+        logins,
+        target: target.map(str::to_owned),
+        proven_target: false,
+        new_identity_id: new.into(),
+        developer_login: None,
+        owner_proven: false,
+        now: 10,
+    };
+    match execute(l, cmd)? {
+        Outcome::Identity { identity_id, .. } => Ok(identity_id),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_merge_keeps_one_login_per_provider() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let a = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+    let b = sign_in_as(&mut l, vec![login("p1", "b1"), login("p2", "b2")], None, "us-east-1:b").unwrap();
+    assert_ne!(a, b);
+    // Proving both a1 and b2 would merge two p1 logins into one identity.
+    let err = sign_in_as(&mut l, vec![login("p1", "a1"), login("p2", "b2")], None, "us-east-1:c").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ResourceConflict);
+    assert_eq!(l.get(&keys::login(POOL, "b2")).unwrap().as_deref(), Some("us-east-1:b"), "nothing changed");
+}
+
+#[test]
+fn an_identity_holds_at_most_twenty_logins() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let logins: Vec<LoginRef> = (0..20).map(|i| login(&format!("p{i}"), &format!("m{i}"))).collect();
+    let id = sign_in_as(&mut l, logins, None, "us-east-1:a").unwrap();
+    let err = sign_in_as(&mut l, vec![login("p0", "m0"), login("p20", "m20")], Some(&id), "us-east-1:b").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::ResourceConflict);
+}
+
+#[test]
+fn merging_moves_every_login_to_the_owner_and_disables_the_other() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let owner = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+    let other = sign_in_as(&mut l, vec![login("p2", "b2")], None, "us-east-1:b").unwrap();
+    let won = sign_in_as(&mut l, vec![login("p1", "a1"), login("p2", "b2")], Some(&other), "us-east-1:c").unwrap();
+    assert_eq!(won, owner, "the owner of the first login wins");
+    assert_eq!(l.get(&keys::login(POOL, "b2")).unwrap().as_deref(), Some(owner.as_str()));
+    let loser: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(&other)).unwrap().unwrap()).unwrap();
+    assert!(loser.disabled && loser.logins.is_empty());
+    let err = sign_in_as(&mut l, vec![login("p2", "b2")], Some(&other), "us-east-1:d").unwrap_err();
+    assert_eq!(err.kind, ErrorKind::NotAuthorized, "a disabled identity cannot be named again");
+}
+
+#[test]
+fn commands_cross_the_wire_as_json() {
+    let c = Command::Read { key: "pool/x".into() };
+    let json = serde_json::to_string(&c).unwrap();
+    assert_eq!(json, r#"{"read":{"key":"pool/x"}}"#);
+    assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
+}
