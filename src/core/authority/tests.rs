@@ -28,19 +28,23 @@ fn create(ledger: &mut MemoryLedger, guests: bool) {
 
 /// Stores a guest as a link of `GUEST` would: by signing in to it.
 fn guest(ledger: &mut MemoryLedger, id: &str) -> Result<Outcome, ApiError> {
-    execute(
-        ledger,
-        Command::SignIn {
-            pool_id: POOL.into(),
-            logins: vec![login("p9", &format!("mac-of-{id}"))],
-            target: Some(id.into()),
-            proven_target: true,
-            new_identity_id: "us-east-1:unused".into(),
-            developer_login: None,
-            owner_proven: false,
-            now: 9,
-        },
-    )
+    let logins = vec![login("p9", &format!("mac-of-{id}"))];
+    execute(ledger, sign_in_command(logins, Some(id), true, "us-east-1:unused", 9))
+}
+
+/// A sign-in to `POOL` with `logins`, naming `target` (whose id proved
+/// itself when `proven`), a new identity getting the id `new`.
+fn sign_in_command(logins: Vec<LoginRef>, target: Option<&str>, proven: bool, new: &str, now: u64) -> Command {
+    Command::SignIn {
+        pool_id: POOL.into(),
+        logins,
+        target: target.map(str::to_owned),
+        proven_target: proven,
+        new_identity_id: new.into(),
+        developer_login: None,
+        owner_proven: false,
+        now,
+    }
 }
 
 fn delete(ledger: &mut MemoryLedger, ids: &[&str], proven: &[&str]) -> Outcome {
@@ -113,16 +117,7 @@ fn linking_a_guest_never_stored_stores_it_with_the_login() {
     assert_eq!(err.kind, ErrorKind::ResourceNotFound);
     // A guest never stored, named with a login another identity owns, is merged into it.
     let owner = sign_in_as(&mut l, vec![login("p2", "b2")], None, "us-east-1:b").unwrap();
-    let cmd = Command::SignIn {
-        pool_id: POOL.into(),
-        logins: vec![login("p2", "b2")],
-        target: Some(OTHER.into()),
-        proven_target: true,
-        new_identity_id: "us-east-1:c".into(),
-        developer_login: None,
-        owner_proven: false,
-        now: 11,
-    };
+    let cmd = sign_in_command(vec![login("p2", "b2")], Some(OTHER), true, "us-east-1:c", 11);
     let Outcome::Identity { identity_id, .. } = execute(&mut l, cmd).unwrap() else { panic!() };
     assert_eq!(identity_id, owner);
     let merged: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(OTHER)).unwrap().unwrap()).unwrap();
@@ -201,16 +196,7 @@ fn sign_in_as(
     target: Option<&str>,
     new: &str,
 ) -> Result<String, ApiError> {
-    let cmd = Command::SignIn {
-        pool_id: POOL.into(),
-        logins,
-        target: target.map(str::to_owned),
-        proven_target: false,
-        new_identity_id: new.into(),
-        developer_login: None,
-        owner_proven: false,
-        now: 10,
-    };
+    let cmd = sign_in_command(logins, target, false, new, 10);
     match execute(l, cmd)? {
         Outcome::Identity { identity_id, .. } => Ok(identity_id),
         other => panic!("{other:?}"),
