@@ -12,12 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
-import { cognateWorker, freePort, start, wranglerConfig } from './lib/bench-workers.mjs';
+import { ACCOUNT, benchGuestPool, cognateWorker, freePort, start, wranglerConfig } from './lib/bench-workers.mjs';
 
 const OBJECT_BYTES = 1024 * 1024;
 const GET = { warmup: 20, sequential: 100, total: 400, inFlight: 8 };
 const CALL = { warmup: 50, sequential: 300, total: 2000, inFlight: 16 };
-const ACCOUNT = '000000000000';
 
 const BARE_WORKER = `
 export default {
@@ -98,18 +97,10 @@ const cognate = await start(cognateWorker(vars), port);
 try {
   const endpoint = cognate.endpoint;
   const must = adminCaller(endpoint, vars);
-  const role = `arn:aws:iam::${ACCOUNT}:role/bench`;
-  const { IdentityPoolId } = await must('CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
-  await must('SetIdentityPoolRoles', { IdentityPoolId, Roles: { unauthenticated: role } });
-  await must('PutRolePolicy', {
-    RoleArn: role, PolicyName: 'bench', PolicyDocument: JSON.stringify({
-      Version: '2012-10-17',
-      Statement: [
-        { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/bench/*` },
-        { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:bench/$default/*` },
-      ],
-    }),
-  });
+  const { IdentityPoolId } = await benchGuestPool(must, [
+    { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/bench/*` },
+    { Effect: 'Allow', Action: 'execute-api:Invoke', Resource: `arn:aws:execute-api:us-east-1:${ACCOUNT}:bench/$default/*` },
+  ]);
   await must('PutApiRoute', { Name: 'bench', Upstream: upstreamUrl });
   const call = async (op, input) => (await fetch(`${endpoint}/`, {
     method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${op}` }, body: JSON.stringify(input),

@@ -16,10 +16,9 @@ import { Miniflare } from 'miniflare';
 import { AwsClient } from 'aws4fetch';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
-import { COMPATIBILITY_DATE, freePort, wranglerConfig } from './lib/bench-workers.mjs';
+import { COMPATIBILITY_DATE, benchGuestPool, freePort, wranglerConfig } from './lib/bench-workers.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const ACCOUNT = '000000000000';
 const RUNS = { cold: Number(process.env.COLD ?? 3), getId: 300, credentials: 1500, getObject: 1500, inFlight: 8, warmup: 50 };
 const COLD_ONLY = process.env.COLD_ONLY === '1';
 const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
@@ -105,15 +104,9 @@ async function bench(dir) {
   const { endpoint, vars, bucket } = s;
   try {
     const must = adminCaller(endpoint, vars);
-    const role = `arn:aws:iam::${ACCOUNT}:role/bench`;
-    const { IdentityPoolId } = await must('CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
-    await must('SetIdentityPoolRoles', { IdentityPoolId, Roles: { unauthenticated: role } });
-    await must('PutRolePolicy', {
-      RoleArn: role, PolicyName: 'bench', PolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/bench/*` }],
-      }),
-    });
+    const { IdentityPoolId } = await benchGuestPool(must, [
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: `arn:aws:s3:::${bucket}/bench/*` },
+    ]);
     const call = async (op, input) => {
       const r = await fetch(`${endpoint}/`, {
         method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': `AWSCognitoIdentityService.${op}` }, body: JSON.stringify(input),

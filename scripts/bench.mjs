@@ -20,7 +20,7 @@ import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 import {
-  EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, start,
+  ACCOUNT, EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, start,
 } from './lib/bench-workers.mjs';
 import { call, inBatches, interleaved, retried } from './lib/bench-load.mjs';
 import {
@@ -49,7 +49,6 @@ const READS = { warmup: 100, total: Math.round(2000 * scale), clients };
 const WRITES = { warmup: 40, total: Math.round(400 * scale), clients };
 if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim.mjs: run `bash scripts/build-worker.sh` first');
 
-const ACCOUNT = '000000000000';
 const CLIENT_ID = 'cognate-bench';
 const log = (s) => process.stderr.write(`${s}\n`);
 const started = performance.now();

@@ -10,6 +10,8 @@ import { Miniflare } from 'miniflare';
 const root = new URL('../..', import.meta.url).pathname;
 export const COMPATIBILITY_DATE = '2026-08-01'; // the newest Miniflare 4.20260730 takes
 export const WORKER_DIR = `${root}/build/worker`;
+/** The account of cognate's own roles (wrangler.toml's ACCOUNT_ID). */
+export const ACCOUNT = '000000000000';
 const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
 
 /** The `[[r2_buckets]]` bindings and `[vars]` of wrangler.toml (the few shapes it uses). */
@@ -43,6 +45,20 @@ export function cognateWorker(vars) {
     bindings: { ...tomlVars, ...vars },
     kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
   };
+}
+
+/**
+ * A pool for guests whose role (`bench`, a cognate role) has one policy of
+ * `statements`, made through `must` (an admin caller): {IdentityPoolId, role}.
+ */
+export async function benchGuestPool(must, statements) {
+  const role = `arn:aws:iam::${ACCOUNT}:role/bench`;
+  const { IdentityPoolId } = await must('CreateIdentityPool', { IdentityPoolName: 'bench', AllowUnauthenticatedIdentities: true });
+  await must('SetIdentityPoolRoles', { IdentityPoolId, Roles: { unauthenticated: role } });
+  await must('PutRolePolicy', {
+    RoleArn: role, PolicyName: 'bench', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+  });
+  return { IdentityPoolId, role };
 }
 
 /** A free port on 127.0.0.1 (the issuer names the Worker's URL before it starts). */

@@ -127,8 +127,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     /// The identity that owns the login `mac` in `pool_id` (asking the
     /// pool's authority when the store has not caught up).
     async fn owner_of(&self, pool_id: &str, mac: &str) -> Result<Option<String>, ApiError> {
-        let json = self.read(&keys::login(pool_id, mac), Some(self.pool_route(pool_id))).await?;
-        Ok(json)
+        self.read(&keys::login(pool_id, mac), Some(self.pool_route(pool_id))).await
     }
 
     pub(super) async fn get_open_id_token_for_developer_identity(&self, input: TokenInput) -> Result<Value, ApiError> {
