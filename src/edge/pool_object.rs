@@ -29,7 +29,9 @@ pub(crate) enum Reply {
 }
 
 /// A ledger on the object's SQLite storage.
-struct SqlLedger(worker::SqlStorage);
+/// (The second field counts the mutations committed since the object last
+/// looked: a command that committed any has writes queued for KV.)
+struct SqlLedger(worker::SqlStorage, u32);
 
 fn sql_error(e: worker::Error) -> LedgerError {
     LedgerError(e.to_string())
@@ -78,6 +80,7 @@ impl Ledger for SqlLedger {
         .map_err(sql_error)?;
         let json = serde_json::to_string(&mutation).map_err(|e| LedgerError(e.to_string()))?;
         self.0.exec("INSERT INTO outbox (mutation) VALUES (?)", vec![json.into()]).map_err(sql_error)?;
+        self.1 += 1;
         Ok(())
     }
 
@@ -162,7 +165,7 @@ impl DurableObject for PoolObject {
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("pool object: schema creation failed: {e}");
         }
-        let outbox = Outbox { ledger: RefCell::new(SqlLedger(sql)), write_through: WriteThrough::default() };
+        let outbox = Outbox { ledger: RefCell::new(SqlLedger(sql, 0)), write_through: WriteThrough::default() };
         Self { state, env, outbox: Rc::new(outbox), armed: Cell::new(false) }
     }
 
@@ -181,7 +184,8 @@ impl DurableObject for PoolObject {
             },
             Err(e) => Reply::Err { kind: "InternalErrorException".into(), message: format!("bad command: {e}") },
         };
-        let queued = self.outbox.ledger.borrow().pending(1).map(|p| !p.is_empty()).unwrap_or(true);
+        // What an earlier command left queued is the armed alarm's to carry.
+        let queued = std::mem::take(&mut self.outbox.ledger.borrow_mut().1) > 0;
         if queued {
             self.arm().await;
             let (outbox, env) = (self.outbox.clone(), self.env.clone());
