@@ -13,6 +13,7 @@ use std::rc::Rc;
 use cognate::core::capabilities::{Clock, FetchError, Fetched, Http, Random, SignError, Signer};
 use cognate::core::config::{Config, Secrets};
 use cognate::core::credentials::{self, SessionClaims};
+use cognate::core::limits::{Blocklist, Limits, NoLimits};
 use cognate::core::login::jwks::KeyCache;
 use cognate::core::login::native::NativeVerifier;
 use cognate::core::memory::{MemoryAuthority, MemoryStore};
@@ -124,6 +125,7 @@ fn benches(c: &mut Criterion) {
         cache: &cache,
         clock: &*clock,
         random: &OsRandom,
+        limits: Limits { limiter: &NoLimits, blocked: &Blocklist::default(), client: None },
     };
     let call = |r: &HttpRequest| -> Value {
         let (resp, _) = block_on(service.handle(r));

@@ -7,6 +7,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use cognate::core::limits::{Blocklist, Limits, NoLimits};
 use cognate::core::capabilities::{Clock, FetchError, Fetched, Http, Random, SignError, Signer};
 use cognate::core::config::{Config, Secrets};
 use cognate::core::credentials::{self, Credentials, SessionClaims};
@@ -207,6 +208,7 @@ impl<'f> Session<'f> {
             cache: &cognate::core::isolate_cache::IsolateCache::default(),
             clock: &FixedClock,
             random: &self.random,
+            limits: Limits { limiter: &NoLimits, blocked: &Blocklist::default(), client: None },
         };
         futures_executor::block_on(service.handle(request)).0
     }

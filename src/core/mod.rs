@@ -20,6 +20,8 @@ pub mod isolate_cache;
 pub mod keys;
 pub mod ledger;
 #[cfg(feature = "server")]
+pub mod limits;
+#[cfg(feature = "server")]
 pub mod login;
 pub mod memory;
 pub mod model;

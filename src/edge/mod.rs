@@ -7,6 +7,7 @@ mod authority;
 mod gateway;
 mod http;
 mod kv;
+mod limits;
 mod platform;
 mod pool_object;
 mod s3;
@@ -19,6 +20,7 @@ use worker::{event, Context, Env, Headers, Request, Response, Result};
 
 use crate::core::config::{Config, Secrets};
 use crate::core::isolate_cache::IsolateCache;
+use crate::core::limits::{Blocklist, Limits};
 use crate::core::login::jwks::KeyCache;
 use crate::core::protocol::{split_url, HttpRequest, HttpResponse, MAX_BODY_BYTES};
 use crate::core::service::Service;
@@ -38,6 +40,8 @@ thread_local! {
     static KEY_CACHE: Rc<RefCell<KeyCache>> = Rc::new(RefCell::new(KeyCache::default()));
     /// Roles' policies and gateway routes, for `CACHE_SECONDS`.
     static ISOLATE_CACHE: Rc<IsolateCache> = Rc::new(IsolateCache::default());
+    /// Client addresses refused after too many failed sign-ins.
+    static BLOCKED: Rc<Blocklist> = Rc::new(Blocklist::default());
 }
 
 fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
@@ -81,6 +85,9 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
     let key_cache = KEY_CACHE.with(Rc::clone);
     let cache = ISOLATE_CACHE.with(Rc::clone);
+    let blocked = BLOCKED.with(Rc::clone);
+    let limiter = limits::BindingLimiter::from_env(&env);
+    let client = req.headers().get("cf-connecting-ip").ok().flatten();
     let service = Service {
         config,
         secrets,
@@ -93,6 +100,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         cache: &cache,
         clock: &platform::JsClock,
         random: &platform::JsRandom,
+        limits: Limits { limiter: &limiter, blocked: &blocked, client: client.as_deref() },
     };
     if s3_door {
         return serve_s3(req, &env, &service, &store, config).await;

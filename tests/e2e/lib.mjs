@@ -2,7 +2,7 @@
 // its admin key pair, SDK clients and small helpers.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import {
@@ -22,19 +22,38 @@ export const region = 'us-east-1';
 export const adminCredentials = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
 export const GUEST_ROLE = 'arn:aws:iam::000000000000:role/e2e-guest';
 
+/**
+ * A client address for one request: a fresh one each time, so the abuse
+ * limits (per address, see limits.test.mjs) never join the calls of tests
+ * that are not about them. Cloudflare sets CF-Connecting-IP; the local
+ * runtime passes a client's through.
+ */
+export function anyAddress() {
+  return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+}
+
+/** `sdkClient` with each request from `address()`. */
+export function speakingFrom(sdkClient, address = anyAddress) {
+  sdkClient.middlewareStack.add((next) => (args) => {
+    args.request.headers['cf-connecting-ip'] = address();
+    return next(args);
+  }, { step: 'build', name: 'clientAddress' });
+  return sdkClient;
+}
+
 /** An SDK client; `credentials` defaults to the admin key pair. */
 export function client(credentials = adminCredentials) {
-  return new CognitoIdentityClient({ endpoint, region, credentials, maxAttempts: 1 });
+  return speakingFrom(new CognitoIdentityClient({ endpoint, region, credentials, maxAttempts: 1 }));
 }
 
 /** The unsigned client an app uses for GetId and friends. */
 export function publicClient() {
-  return new CognitoIdentityClient({
+  return speakingFrom(new CognitoIdentityClient({
     endpoint,
     region,
     maxAttempts: 1,
     credentials: () => Promise.reject(new Error('public operations must not need credentials')),
-  });
+  }));
 }
 
 /** A new pool that allows guests, with a guest role unless `roles` is false. */
@@ -63,6 +82,7 @@ export async function rawCall(operation, body, headers = {}) {
   const r = await fetch(`${endpoint}/`, {
     method: 'POST',
     headers: {
+      'cf-connecting-ip': anyAddress(),
       'content-type': 'application/x-amz-json-1.1',
       ...(operation ? { 'x-amz-target': `AWSCognitoIdentityService.${operation}` } : {}),
       ...headers,

@@ -8,6 +8,7 @@ mod developer;
 mod gateway;
 mod identities;
 pub mod insecure;
+mod limits;
 mod lookup;
 mod policies;
 mod pools;
@@ -66,6 +67,8 @@ pub struct Service<'a, S, A, K, H, V> {
     pub clock: &'a dyn Clock,
     /// Randomness.
     pub random: &'a dyn Random,
+    /// The abuse limits of this request's client.
+    pub limits: crate::core::limits::Limits<'a>,
 }
 
 /// What the platform should log about a request: never a token, subject,

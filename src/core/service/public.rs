@@ -73,13 +73,14 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let pool_id = input.identity_pool_id.unwrap_or_default();
         let pool = self.pool(&pool_id).await?;
         if has_logins(&input.logins) {
-            let logins = self.verify_logins(&pool, input.logins.as_ref().expect("checked")).await?;
+            let logins = self.verify_client_logins(&pool, input.logins.as_ref().expect("checked")).await?;
             let (identity_id, _) = self.sign_in(&pool, &logins, Named::default()).await?;
             return Ok(json!({ "IdentityId": identity_id }));
         }
         if !pool.config.allows_guests() {
             return Err(ApiError::no_guests());
         }
+        self.admit_new_identity(&pool_id).await?;
         let key = self.secrets.hash_key.guest_key(&pool_id);
         let identity_id = new_guest_id(&self.config.region, self.pool_route(&pool_id), &key, self.random);
         if pool.config.guest_storage() == GuestStorage::Listed {
@@ -109,7 +110,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Known::Unstored(pool) => pool.clone(),
         };
         if let Some(map) = input.logins.as_ref().filter(|l| !l.is_empty()) {
-            let logins = self.verify_logins(&pool, map).await?;
+            let logins = self.verify_client_logins(&pool, map).await?;
             let unstored_guest = matches!(known, Known::Unstored(_));
             let from = Named { id: Some(&named), unstored_guest, developer: None };
             let (identity_id, _) = self.sign_in(&pool, &logins, from).await?;
@@ -217,7 +218,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             return Err(ApiError::logins_dont_match());
         };
         let pool = self.pool(&identity.pool).await?;
-        let logins = self.verify_logins(&pool, &input.logins.unwrap_or_default()).await?;
+        let logins = self.verify_client_logins(&pool, &input.logins.unwrap_or_default()).await?;
         let command = Command::Unlink {
             identity_id: identity_id.clone(),
             proven: logins.iter().map(|l| l.mac.clone()).collect(),

@@ -169,6 +169,12 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 }
             }
         }
+        if target.is_none() && named.developer.is_none() {
+            // No identity is named and none owns these logins (as far as
+            // this isolate can tell): the authority will make one. (A
+            // developer's backend, authenticated, is not limited.)
+            self.admit_new_identity(pool.id()).await?;
+        }
         let route = self.pool_route(pool.id());
         let key = self.secrets.hash_key.guest_key(pool.id());
         let command = Command::SignIn {

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::Service;
 use crate::core::capabilities::Clock;
 use crate::core::config::{Config, Secrets};
+use crate::core::limits::{Blocklist, CountingLimiter, Limits};
 use crate::core::login::jwks::KeyCache;
 use crate::core::login::native::NativeVerifier;
 use crate::core::memory::{MemoryAuthority, MemoryStore};
@@ -30,6 +31,8 @@ pub(crate) struct Harness {
     pub idp: TestIdp,
     pub key_cache: std::cell::RefCell<KeyCache>,
     pub cache: crate::core::isolate_cache::IsolateCache,
+    pub limiter: CountingLimiter,
+    pub blocked: Blocklist,
 }
 
 pub(crate) struct Reply {
@@ -80,10 +83,15 @@ impl Harness {
             idp: TestIdp::new("idp.test"),
             key_cache: Default::default(),
             cache: Default::default(),
+            limiter: CountingLimiter::new(u32::MAX),
+            blocked: Blocklist::default(),
         }
     }
 
-    fn service(&self) -> Service<'_, MemoryStore, MemoryAuthority, P256Signer, TestIdp, NativeVerifier> {
+    fn service<'a>(
+        &'a self,
+        client: Option<&'a str>,
+    ) -> Service<'a, MemoryStore, MemoryAuthority, P256Signer, TestIdp, NativeVerifier> {
         Service {
             config: &self.config,
             secrets: &self.secrets,
@@ -96,11 +104,13 @@ impl Harness {
             cache: &self.cache,
             clock: &*self.clock,
             random: &self.random,
+            limits: Limits { limiter: &self.limiter, blocked: &self.blocked, client },
         }
     }
 
     pub fn send(&self, request: HttpRequest) -> Reply {
-        let (response, _) = block_on(self.service().handle(&request));
+        let client = request.header("cf-connecting-ip");
+        let (response, _) = block_on(self.service(client).handle(&request));
         // What the Worker hands to waitUntil runs after the response.
         assert_eq!(self.store.run_later(), 0, "a write after the response failed");
         let body = if response.body.is_empty() { Value::Null } else { serde_json::from_slice(&response.body).unwrap() };
@@ -183,6 +193,7 @@ mod aws_roles;
 mod developer;
 mod doors;
 mod guests;
+mod limits;
 mod protocol;
 mod signin;
 mod stateless;

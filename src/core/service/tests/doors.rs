@@ -79,7 +79,7 @@ fn the_gateway_forwards_what_the_policies_allow() {
     let route = json!({"Name": "demo", "Upstream": "https://api.example.com/v1"});
     Harness::ok(h.admin("PutApiRoute", route));
     let (identity, key, secret, token) = guest_credentials(&h, &pool);
-    let service = h.service();
+    let service = h.service(None);
     let call = |path: &str, extra: &[(&str, &str)]| {
         let mut request = get(path);
         request.headers.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
@@ -131,7 +131,7 @@ fn the_gateway_takes_only_vended_credentials_signed_for_it() {
     let pool = h.guest_pool();
     Harness::ok(h.admin("PutApiRoute", json!({"Name": "demo", "Upstream": "service:BACKEND"})));
     let (_, key, secret, token) = guest_credentials(&h, &pool);
-    let service = h.service();
+    let service = h.service(None);
     let refused = |request: HttpRequest| block_on(service.gateway(&request, true)).unwrap_err();
     assert_eq!(refused(get("/api/demo/x")).error_type, "MissingAuthenticationTokenException");
     let other_service = h.sign_for(get("/api/demo/x"), &key, &secret, Some(&token), "s3");
@@ -157,7 +157,7 @@ fn s3_permissions_follow_the_folder_of_the_identity() {
         ]),
     );
     let (identity, key, secret, token) = guest_credentials(&h, &pool);
-    let service = h.service();
+    let service = h.service(None);
     let authorize = |path: &str, query: &str| {
         let mut request = get(path);
         request.query = query.into();
@@ -187,7 +187,7 @@ fn s3_refusals_are_s3s() {
     let h = Harness::new();
     let pool = h.guest_pool();
     let (identity, key, secret, token) = guest_credentials(&h, &pool);
-    let service = h.service();
+    let service = h.service(None);
     let path = format!("/s3/user-data/{identity}/x");
     let code = |request: HttpRequest| block_on(service.s3_authorize(&request, true)).err().map(|e| (e.code, e.status));
     assert_eq!(code(get(&path)), Some(("AccessDenied", 403)), "anonymous");
