@@ -1,6 +1,6 @@
-// Writes local configuration for the Worker: the settings of DESIGN.md's
-// local defaults and freshly generated secrets (signing key, hash key,
-// credential key, admin key pair). Used for `.dev.vars` (once, when missing)
+// Writes local configuration for the Worker: the local settings and freshly
+// generated secrets (signing key slot, hash key, credential key slot, admin
+// key pair). Used for `.dev.vars` (once, when missing)
 // and for each end-to-end test run (a fresh file every time).
 import { webcrypto, randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -12,10 +12,21 @@ function base32(n) {
   return Array.from(randomBytes(n), (b) => BASE32[b & 31]).join('');
 }
 
-async function signingKey(kid) {
+/** A new EC P-256 private JWK with `kid` (a signing key slot's value). */
+export async function signingKey(kid = `k-${base32(8).toLowerCase()}`) {
   const { privateKey } = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
   const { kty, crv, x, y, d } = await webcrypto.subtle.exportKey('jwk', privateKey);
   return { kty, crv, x, y, d, kid };
+}
+
+/** A new credential key slot's value: `{"id", "key"}`, 32 random bytes. */
+export function credentialKey() {
+  return JSON.stringify({ id: `c-${base32(8).toLowerCase()}`, key: randomBytes(32).toString('base64url') });
+}
+
+/** A new admin key pair. */
+export function adminPair() {
+  return { id: `AKIA${base32(16)}`, secret: randomBytes(30).toString('base64') };
 }
 
 /**
@@ -24,16 +35,20 @@ async function signingKey(kid) {
  */
 export async function generateVars({ issuer = 'http://127.0.0.1:8787', insecureTestRoutes = false } = {}) {
   const kid = `dev-${base32(8).toLowerCase()}`;
+  const admin = adminPair();
+  // Keys in slots, as production keeps them (see scripts/rotate.mjs).
   return {
     ...(insecureTestRoutes ? { INSECURE_TEST_ROUTES: 'true' } : {}),
     REGION: 'us-east-1',
     ISSUER: issuer,
     INSECURE_HTTP_ISSUERS: '127.0.0.1,localhost',
-    ADMIN_ACCESS_KEY_ID: `AKIA${base32(16)}`,
-    ADMIN_SECRET_ACCESS_KEY: randomBytes(30).toString('base64'),
+    ADMIN_ACCESS_KEY_ID: admin.id,
+    ADMIN_SECRET_ACCESS_KEY: admin.secret,
     HASH_KEY: randomBytes(32).toString('base64url'),
-    CREDENTIAL_KEYS: JSON.stringify({ current: { id: 'c1', key: randomBytes(32).toString('base64url') } }),
-    SIGNING_KEYS: JSON.stringify({ current: await signingKey(kid) }),
+    CREDENTIAL_KEY_1: credentialKey(),
+    CREDENTIAL_KEY_CURRENT: '1',
+    SIGNING_KEY_1: JSON.stringify(await signingKey(kid)),
+    SIGNING_KEY_CURRENT: '1',
   };
 }
 
@@ -48,7 +63,7 @@ export function formatVars(vars) {
 export function parseVars(text) {
   const vars = {};
   for (const line of text.split('\n')) {
-    const m = line.match(/^([A-Z_]+)=(['"])(.*)\2$/);
+    const m = line.match(/^([A-Z][A-Z0-9_]*)=(['"])(.*)\2$/);
     if (m) vars[m[1]] = m[3];
   }
   return vars;

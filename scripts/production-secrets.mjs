@@ -6,6 +6,9 @@
 // straight into wrangler.
 import { generateVars } from './dev-vars.mjs';
 
-const SECRETS = ['SIGNING_KEYS', 'HASH_KEY', 'CREDENTIAL_KEYS', 'ADMIN_ACCESS_KEY_ID', 'ADMIN_SECRET_ACCESS_KEY'];
+const SECRETS = [
+  'SIGNING_KEY_1', 'SIGNING_KEY_CURRENT', 'HASH_KEY', 'CREDENTIAL_KEY_1', 'CREDENTIAL_KEY_CURRENT',
+  'ADMIN_ACCESS_KEY_ID', 'ADMIN_SECRET_ACCESS_KEY',
+];
 const vars = await generateVars();
 process.stdout.write(JSON.stringify(Object.fromEntries(SECRETS.map((k) => [k, vars[k]]))));

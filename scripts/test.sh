@@ -40,7 +40,7 @@ npm run --silent test:admin
 echo "==> building the Worker"
 bash scripts/build-worker.sh
 echo "==> wrangler deploy --dry-run of the real configuration, with no secret in wrangler.toml"
-if grep -Eq '^[[:space:]]*(SIGNING_KEYS|HASH_KEY|CREDENTIAL_KEYS|ADMIN_ACCESS_KEY_ID|ADMIN_SECRET_ACCESS_KEY|INSECURE_[A-Z_]*)[[:space:]]*=' wrangler.toml; then
+if grep -Eq '^[[:space:]]*(SIGNING_KEY[A-Z0-9_]*|HASH_KEY|CREDENTIAL_KEY[A-Z0-9_]*|ADMIN_ACCESS_KEY_ID[_0-9]*|ADMIN_SECRET_ACCESS_KEY[_0-9]*|INSECURE_[A-Z_]*)[[:space:]]*=' wrangler.toml; then
   echo "wrangler.toml sets a secret or an INSECURE_* switch; those belong in wrangler secrets or .dev.vars" >&2
   exit 1
 fi

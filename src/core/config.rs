@@ -1,8 +1,10 @@
 //! Configuration: non-secret vars (`REGION`, `ISSUER`, the `insecure_`
 //! switches) and the secrets (`HASH_KEY`, `CREDENTIAL_KEYS`,
-//! `SIGNING_KEYS`, the admin key pair), read once from whatever the
+//! `SIGNING_KEYS`, the admin key pair, or their rotating slots: see
+//! `key_slots`), read once from whatever the
 //! platform offers through a lookup function.
 
+use super::key_slots;
 use super::keys::{AdminKey, CredentialKeys, HashKey, KeyError, RouteKey};
 use super::token::SigningKeys;
 
@@ -65,8 +67,8 @@ pub struct Secrets {
     pub credential_keys: CredentialKeys,
     /// The token signing keys.
     pub signing_keys: SigningKeys,
-    /// The admin key pair.
-    pub admin: AdminKey,
+    /// The admin key pairs (one, or two while one is rotated out).
+    pub admins: Vec<AdminKey>,
 }
 
 fn region_ok(region: &str) -> bool {
@@ -152,12 +154,21 @@ impl Secrets {
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &'static str| var(name).ok_or(ConfigError::Missing(name));
         let hash_key = HashKey::parse(&get("HASH_KEY")?)?;
+        // The one-secret JSON forms when set, else the slots.
+        let credential_keys = match var("CREDENTIAL_KEYS") {
+            Some(json) => CredentialKeys::parse(&json)?,
+            None => key_slots::credential_keys(&var)?.ok_or(ConfigError::Missing("CREDENTIAL_KEY_CURRENT"))?,
+        };
+        let signing_keys = match var("SIGNING_KEYS") {
+            Some(json) => SigningKeys::parse(&json)?,
+            None => key_slots::signing_keys(&var)?.ok_or(ConfigError::Missing("SIGNING_KEY_CURRENT"))?,
+        };
         Ok(Self {
             route_key: hash_key.route_key(),
             hash_key,
-            credential_keys: CredentialKeys::parse(&get("CREDENTIAL_KEYS")?)?,
-            signing_keys: SigningKeys::parse(&get("SIGNING_KEYS")?)?,
-            admin: AdminKey::new(&get("ADMIN_ACCESS_KEY_ID")?, &get("ADMIN_SECRET_ACCESS_KEY")?)?,
+            credential_keys,
+            signing_keys,
+            admins: key_slots::admin_keys(&var)?,
         })
     }
 }

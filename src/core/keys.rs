@@ -200,18 +200,34 @@ struct CredentialKeysJson {
     previous: Option<CredentialKeyJson>,
 }
 
+impl CredentialKey {
+    fn from_json(k: CredentialKeyJson, name: &'static str) -> Result<Self, KeyError> {
+        let bytes = decode_base64(&k.key).ok_or(KeyError { name, reason: "a key is not base64" })?;
+        Self::new(&k.id, bytes)
+    }
+
+    /// Reads `{"id", "key"}` (the key in base64) from the secret `name`.
+    pub fn parse_json(json: &str, name: &'static str) -> Result<Self, KeyError> {
+        let raw: CredentialKeyJson =
+            serde_json::from_str(json).map_err(|_| KeyError { name, reason: "is not {\"id\",\"key\"}" })?;
+        Self::from_json(raw, name)
+    }
+}
+
 impl CredentialKeys {
     /// Reads `{"current": {"id", "key"}, "previous": {...}}` (keys in base64).
     pub fn parse(json: &str) -> Result<Self, KeyError> {
         let name = "CREDENTIAL_KEYS";
         let raw: CredentialKeysJson = serde_json::from_str(json)
             .map_err(|_| KeyError { name, reason: "is not {\"current\":{\"id\",\"key\"}}" })?;
-        let one = |k: CredentialKeyJson| {
-            let bytes = decode_base64(&k.key).ok_or(KeyError { name, reason: "a key is not base64" })?;
-            CredentialKey::new(&k.id, bytes)
-        };
-        let current = one(raw.current)?;
-        let previous = raw.previous.map(one).transpose()?;
+        let current = CredentialKey::from_json(raw.current, name)?;
+        let previous = raw.previous.map(|k| CredentialKey::from_json(k, name)).transpose()?;
+        Self::new(current, previous, name)
+    }
+
+    /// The current and previous keys; their ids must differ (`name` is the
+    /// secret blamed if not).
+    pub fn new(current: CredentialKey, previous: Option<CredentialKey>, name: &'static str) -> Result<Self, KeyError> {
         if previous.as_ref().is_some_and(|p| p.id == current.id) {
             return Err(KeyError { name, reason: "current and previous need different ids" });
         }

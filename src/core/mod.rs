@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod isolate_cache;
+pub mod key_slots;
 pub mod keys;
 pub mod ledger;
 #[cfg(feature = "server")]

@@ -103,14 +103,15 @@ pub fn authenticate_as(
 ) -> Result<Authenticated, AuthError> {
     let auth = sigv4::parse_as(request, expected.flavor)?;
     let (principal, secret) = match &auth.security_token {
-        None if auth.access_key_id == secrets.admin.access_key_id => {
-            (Principal::Admin, secrets.admin.expose_secret().to_owned())
-        }
         None => {
-            // Spend the same work as for a known key, so response times do
-            // not tell which access key ids exist.
-            let _ = sigv4::verify(request, &auth, "unknown-key-unknown-key-unknown-key", now, expected);
-            return Err(AuthError::UnknownAccessKey);
+            if let Some(admin) = secrets.admins.iter().find(|a| a.access_key_id == auth.access_key_id) {
+                (Principal::Admin, admin.expose_secret().to_owned())
+            } else {
+                // Spend the same work as for a known key, so response times do
+                // not tell which access key ids exist.
+                let _ = sigv4::verify(request, &auth, "unknown-key-unknown-key-unknown-key", now, expected);
+                return Err(AuthError::UnknownAccessKey);
+            }
         }
         Some(token) => {
             let opened = credentials::open(&secrets.credential_keys, token).map_err(|_| AuthError::InvalidToken)?;

@@ -89,6 +89,13 @@ impl SigningKeys {
     pub fn parse(json: &str) -> Result<Self, KeyError> {
         let keys: Self = serde_json::from_str(json)
             .map_err(|_| KeyError { name: "SIGNING_KEYS", reason: "is not {\"current\": <EC JWK>, ...}" })?;
+        Self::from_slots(keys.current, keys.previous, keys.next)
+    }
+
+    /// The keys of three slots, checked: the current one has its private
+    /// part, and no two share a kid.
+    pub fn from_slots(current: EcJwk, previous: Option<EcJwk>, next: Option<EcJwk>) -> Result<Self, KeyError> {
+        let keys = Self { next, current, previous };
         keys.current.check(true)?;
         for k in keys.next.iter().chain(&keys.previous) {
             k.check(false)?;

@@ -3,24 +3,35 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { formatVars, generateVars } from '../../scripts/dev-vars.mjs';
+import { formatVars, generateVars, parseVars } from '../../scripts/dev-vars.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}. */
-export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {} }) {
+/**
+ * Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}.
+ * `restart`: keep the state and the env file of the last start of `name`
+ * (a restart with the secrets as the file now says).
+ */
+export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {}, restart = false }) {
   const endpoint = `http://127.0.0.1:${port}`;
   const work = `${root}/target/${name}`;
   const envFile = `${work}/test.env`;
   const state = `${work}/state`;
-  rmSync(state, { recursive: true, force: true });
-  mkdirSync(work, { recursive: true });
-  const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
-  // A short gateway timeout, so the test of a silent upstream ends quickly.
-  vars.GATEWAY_TIMEOUT_SECONDS = '2';
-  Object.assign(vars, extraVars);
-  const kid = JSON.parse(vars.SIGNING_KEYS).current.kid;
-  writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
+  let vars;
+  if (restart) {
+    vars = parseVars(readFileSync(envFile, 'utf8'));
+  } else {
+    rmSync(state, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
+    // A short gateway timeout, so the test of a silent upstream ends quickly.
+    vars.GATEWAY_TIMEOUT_SECONDS = '2';
+    Object.assign(vars, extraVars);
+    writeFileSync(envFile, formatVars(vars), { mode: 0o600 });
+  }
+  // Ready when this Worker's current signing key is published.
+  const slot = vars.SIGNING_KEY_CURRENT ?? '1';
+  const kid = JSON.parse(vars[`SIGNING_KEY_${slot}`]).kid;
 
   // wrangler's own output goes to a log file (shown if it fails to start),
   // so the test runner's summary is the last thing a run prints.
