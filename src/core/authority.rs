@@ -6,6 +6,7 @@
 
 mod developer;
 mod logins;
+pub mod purge;
 mod settings;
 mod wire;
 
@@ -54,12 +55,15 @@ pub enum Command {
         #[serde(default)]
         remove: Vec<String>,
     },
-    /// Delete a pool and every identity in it.
+    /// Delete a pool at once, and every identity in it in bounded steps
+    /// after the answer (see [`purge`]).
     DeletePool {
         /// The pool.
         pool_id: String,
         /// Its routing tag, as 8 hex digits.
         tag: String,
+        /// When.
+        now: u64,
     },
     /// Replace a pool's roles and role mappings.
     SetRoles {
@@ -309,6 +313,10 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                 let message = format!("IdentityPool '{}' already exists.", record.id());
                 return Err(ApiError::new(ErrorKind::ResourceConflict, message));
             }
+            if purge::purging(ledger, record.id())? {
+                let message = format!("IdentityPool '{}' is still being deleted; try again later.", record.id());
+                return Err(ApiError::new(ErrorKind::ResourceConflict, message));
+            }
             put_pool(ledger, &record)?;
             put_route(ledger, &tag)?;
             Ok(Outcome::Pool { record })
@@ -348,22 +356,13 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
-        Command::DeletePool { pool_id, tag } => {
+        Command::DeletePool { pool_id, tag, now } => {
             pool(ledger, &pool_id)?;
-            // Every identity of the pool has a record here (tombstones too);
-            // a member key with none is left from before records were kept.
-            for key in ledger.keys_with_prefix("identity/")? {
-                let identity_id = &key["identity/".len()..];
-                match read::<IdentityRecord>(ledger, &key)? {
-                    Some(record) if record.pool == pool_id => remove_identity(ledger, identity_id, &record)?,
-                    _ => {}
-                }
-            }
-            for member in ledger.keys_with_prefix(&keys::member_prefix(&pool_id))? {
-                ledger.commit(Mutation::Delete { key: member })?;
-            }
+            // Gone for every read at once; its identities go in bounded
+            // steps after the answer (see `purge`).
             ledger.commit(Mutation::Delete { key: keys::pool(&pool_id) })?;
             put_route(ledger, &tag)?;
+            purge::start(ledger, &pool_id, now)?;
             Ok(Outcome::Done)
         }
         Command::PoolsOfTag { tag } => {

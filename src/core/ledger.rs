@@ -51,6 +51,8 @@ pub trait Ledger {
     fn get(&self, key: &str) -> Result<Option<String>, LedgerError>;
     /// Every key starting with `prefix`, in order.
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, LedgerError>;
+    /// At most `limit` keys starting with `prefix` and after `after`, in order.
+    fn keys_after(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, LedgerError>;
     /// Applies `mutation` to the state and queues it for the read store.
     fn commit(&mut self, mutation: Mutation) -> Result<(), LedgerError>;
     /// Up to `limit` queued mutations, oldest first, with their sequence numbers.
@@ -76,6 +78,16 @@ impl Ledger for MemoryLedger {
     fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, LedgerError> {
         let range = self.entries.range(prefix.to_owned()..);
         Ok(range.take_while(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
+    }
+
+    fn keys_after(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, LedgerError> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_owned()),
+            _ => Bound::Included(prefix.to_owned()),
+        };
+        let range = self.entries.range((start, Bound::Unbounded));
+        Ok(range.take_while(|(k, _)| k.starts_with(prefix)).take(limit).map(|(k, _)| k.clone()).collect())
     }
 
     fn commit(&mut self, mutation: Mutation) -> Result<(), LedgerError> {

@@ -11,6 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use super::authority::{execute, Command, Outcome};
+use super::background::{self, Next};
 use super::capabilities::{Authority, Clock};
 use super::error::ApiError;
 use super::ids::RouteTag;
@@ -33,6 +34,7 @@ pub struct MemoryStore {
     failing_writes: Cell<u32>,
     later: RefCell<Vec<Later>>,
     reads: Cell<u64>,
+    writes: Cell<u64>,
 }
 
 impl MemoryStore {
@@ -45,12 +47,18 @@ impl MemoryStore {
             failing_writes: Cell::new(0),
             later: RefCell::default(),
             reads: Cell::new(0),
+            writes: Cell::new(0),
         }
     }
 
     /// How many `get`s and `list`s were served so far.
     pub fn reads(&self) -> u64 {
         self.reads.get()
+    }
+
+    /// How many puts and deletes were tried so far.
+    pub fn writes(&self) -> u64 {
+        self.writes.get()
     }
 
     /// Runs the writes queued by [`Store::put_later`] (as the platform does
@@ -97,6 +105,7 @@ impl MemoryStore {
     }
 
     fn write(&self, key: &str, value: Option<(String, Option<String>)>, ttl: Option<u64>) -> Result<(), StoreError> {
+        self.writes.set(self.writes.get() + 1);
         if self.failing_writes.get() > 0 {
             self.failing_writes.set(self.failing_writes.get() - 1);
             return Err(StoreError::Unavailable("injected failure".into()));
@@ -188,6 +197,24 @@ impl MemoryAuthority {
     /// How many commands were applied so far.
     pub fn calls(&self) -> u64 {
         self.calls.get()
+    }
+
+    /// Runs every authority's background work (as the Durable Object's
+    /// alarm does) once; the most urgent of what each says next.
+    pub async fn background(&self, now: u64) -> Next {
+        let all: Vec<_> = self.ledgers.borrow().values().cloned().collect();
+        let mut next = Next::Idle;
+        for entry in all {
+            let (ledger, wt) = &*entry;
+            let this = background::run(ledger, wt, &*self.store, now, &|_| {}).await;
+            next = match (next, this) {
+                (Next::Soon, _) | (_, Next::Soon) => Next::Soon,
+                (Next::Retry, _) | (_, Next::Retry) => Next::Retry,
+                (Next::Later, _) | (_, Next::Later) => Next::Later,
+                _ => Next::Idle,
+            };
+        }
+        next
     }
 
     /// Retries pending write-throughs of every authority; true when all done.

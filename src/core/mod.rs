@@ -5,6 +5,7 @@
 #[cfg(feature = "server")]
 pub mod access;
 pub mod authority;
+pub mod background;
 pub mod capabilities;
 pub mod client;
 pub mod config;

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use worker::{durable_object, DurableObject, Env, Request, Response, Result, SqlCursor, SqlStorageValue, State};
 
 use crate::core::authority::{execute, Command, Outcome};
+use crate::core::background::{self, Next};
 use crate::core::ledger::{Flushed, Ledger, LedgerError, Mutation, WriteThrough};
 
 use super::kv::KvStore;
@@ -52,6 +53,13 @@ fn text(row: Vec<SqlStorageValue>) -> std::result::Result<String, LedgerError> {
     }
 }
 
+/// The least string greater than every string starting with `prefix`
+/// (ASCII prefixes; `None` for one that ends in DEL or beyond).
+fn past_prefix(prefix: &str) -> Option<String> {
+    let last = *prefix.as_bytes().last()?;
+    (last < 0x7f).then(|| format!("{}{}", &prefix[..prefix.len() - 1], char::from(last + 1)))
+}
+
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL);
      CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);";
 
@@ -66,6 +74,24 @@ impl Ledger for SqlLedger {
             "SELECT key FROM entries WHERE substr(key, 1, ?) = ? ORDER BY key",
             vec![(prefix.chars().count() as i64).into(), prefix.into()],
         ))?;
+        rows.into_iter().map(text).collect()
+    }
+
+    fn keys_after(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> std::result::Result<Vec<String>, LedgerError> {
+        // A range of the primary key: from the prefix (or after `after`) to
+        // the first key past the prefix (keys are ASCII).
+        let Some(upper) = past_prefix(prefix) else { return Ok(Vec::new()) };
+        let (op, from) = match after {
+            Some(a) if a >= prefix => (">", a),
+            _ => (">=", prefix),
+        };
+        let query = format!("SELECT key FROM entries WHERE key {op} ? AND key < ? ORDER BY key LIMIT ?");
+        let rows = rows(self.0.exec(&query, vec![from.into(), upper.as_str().into(), (limit as i64).into()]))?;
         rows.into_iter().map(text).collect()
     }
 
@@ -105,8 +131,12 @@ impl Ledger for SqlLedger {
 }
 
 /// How long after a change the alarm retries a write-through that has not
-/// finished by then, in milliseconds.
+/// finished by then, in milliseconds (and after a failure).
 const RETRY_MS: i64 = 2000;
+/// The pause between two runs of background work that is ready.
+const SOON_MS: i64 = 50;
+/// The pause while only waiting is left (a purge's grace time).
+const LATER_MS: i64 = 30_000;
 
 /// What the background write-through shares with the object.
 struct Outbox {
@@ -148,11 +178,11 @@ impl Outbox {
 impl PoolObject {
     /// Arms the retry alarm unless it is armed: a local storage write, no
     /// network wait.
-    async fn arm(&self) {
+    async fn arm(&self, after_ms: i64) {
         if self.armed.replace(true) {
             return;
         }
-        if let Err(e) = self.state.storage().set_alarm(RETRY_MS).await {
+        if let Err(e) = self.state.storage().set_alarm(after_ms).await {
             self.armed.set(false);
             worker::console_error!("pool object: cannot schedule the write-through retry: {e}");
         }
@@ -187,7 +217,7 @@ impl DurableObject for PoolObject {
         // What an earlier command left queued is the armed alarm's to carry.
         let queued = std::mem::take(&mut self.outbox.ledger.borrow_mut().1) > 0;
         if queued {
-            self.arm().await;
+            self.arm(RETRY_MS).await;
             let (outbox, env) = (self.outbox.clone(), self.env.clone());
             self.state.wait_until(async move {
                 outbox.flush(&env).await;
@@ -198,8 +228,22 @@ impl DurableObject for PoolObject {
 
     async fn alarm(&self) -> Result<Response> {
         self.armed.set(false);
-        if self.outbox.flush(&self.env).await {
-            self.arm().await;
+        let next = match KvStore::from_env(&self.env, KV_BINDING) {
+            Ok(store) => {
+                let log = |m: &str| worker::console_error!("pool object: {m}");
+                let outbox = &self.outbox;
+                background::run(&outbox.ledger, &outbox.write_through, &store, super::platform::now(), &log).await
+            }
+            Err(e) => {
+                worker::console_error!("pool object: no KV binding: {e}");
+                Next::Retry
+            }
+        };
+        match next {
+            Next::Idle => {}
+            Next::Soon => self.arm(SOON_MS).await,
+            Next::Later => self.arm(LATER_MS).await,
+            Next::Retry => self.arm(RETRY_MS).await,
         }
         Response::empty()
     }

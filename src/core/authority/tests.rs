@@ -64,7 +64,7 @@ fn a_pool_is_listed_under_its_routing_tag_until_deleted() {
     let out = execute(&mut l, Command::PoolsOfTag { tag: TAG.into() }).unwrap();
     assert_eq!(out, Outcome::Pools { pool_ids: vec![POOL.into()] });
     assert!(l.get(&tag_key).unwrap().is_some());
-    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
+    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into(), now: 1 }).unwrap();
     assert!(l.get(&tag_key).unwrap().is_none());
 }
 
@@ -76,11 +76,24 @@ fn deleting_a_pool_deletes_its_identities_and_tombstones() {
     assert!(l.get(&keys::member(POOL, GUEST)).unwrap().is_some());
     delete(&mut l, &[OTHER], &[OTHER]);
     assert!(l.get(&keys::identity(OTHER)).unwrap().is_some(), "a tombstone");
-    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap();
-    assert!(l.get(&keys::pool(POOL)).unwrap().is_none());
+    execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into(), now: 1 }).unwrap();
+    assert!(l.get(&keys::pool(POOL)).unwrap().is_none(), "gone at once");
+    assert!(l.get(&keys::identity(GUEST)).unwrap().is_some(), "its identities go in steps");
+    // The steps, as the object's alarm takes them (the store lists nothing).
+    loop {
+        match purge::step(&mut l).unwrap() {
+            purge::PurgeStep::Idle => break,
+            purge::PurgeStep::More => {}
+            purge::PurgeStep::SweepStore { pool_id, .. } => {
+                let now = 1 + purge::STORE_GRACE_SECONDS;
+                assert_eq!(purge::sweep_store(&mut l, &pool_id, vec![], now - 1).unwrap(), purge::Swept::Wait);
+                assert_eq!(purge::sweep_store(&mut l, &pool_id, vec![], now).unwrap(), purge::Swept::Done);
+            }
+        }
+    }
     assert!(l.get(&keys::identity(GUEST)).unwrap().is_none());
     assert!(l.keys_with_prefix("").unwrap().is_empty(), "{:?}", l.keys_with_prefix("").unwrap());
-    let err = execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into() }).unwrap_err();
+    let err = execute(&mut l, Command::DeletePool { pool_id: POOL.into(), tag: TAG.into(), now: 1 }).unwrap_err();
     assert_eq!(err.message, format!("IdentityPool '{POOL}' not found."));
 }
 

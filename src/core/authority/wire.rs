@@ -45,7 +45,9 @@ fn command(message: Value) -> Result<Command, String> {
             set: f.string_map_or_empty("set")?,
             remove: f.strings_or_empty("remove")?,
         },
-        "delete_pool" => Command::DeletePool { pool_id: f.string("pool_id")?, tag: f.string("tag")? },
+        "delete_pool" => {
+            Command::DeletePool { pool_id: f.string("pool_id")?, tag: f.string("tag")?, now: f.u64("now")? }
+        }
         "set_roles" => Command::SetRoles {
             pool_id: f.string("pool_id")?,
             roles: f.string_map("roles")?,
@@ -268,7 +270,7 @@ mod tests {
             Command::CreatePool { record, tag: "0badcafe".into() },
             Command::UpdatePool { config },
             Command::ChangeTags { pool_id: "p".into(), set: map(&[("a", "1")]), remove: strings(&["b"]) },
-            Command::DeletePool { pool_id: "p".into(), tag: "0badcafe".into() },
+            Command::DeletePool { pool_id: "p".into(), tag: "0badcafe".into(), now: 1 },
             Command::SetRoles {
                 pool_id: "p".into(),
                 roles: map(&[("unauthenticated", "arn:aws:iam::1:role/u")]),

@@ -14,7 +14,7 @@ use crate::core::ids::new_pool_id;
 use crate::core::login::provider;
 use crate::core::model::{check_id, check_page, validate_roles, IdentityPool, RoleMapping};
 use crate::core::records::{pool_name_from_metadata, PoolRecord, PrincipalTagMap};
-use crate::core::store::{keys, Later, Store, StoreError};
+use crate::core::store::{keys, Store, StoreError};
 use crate::core::validate::Violations;
 
 #[derive(Deserialize)]
@@ -74,10 +74,6 @@ fn tags_json(pool_id: &str, provider: &str, map: &PrincipalTagMap) -> Value {
     }
     out
 }
-
-/// Most list entries one DeleteIdentityPool removes from the store after
-/// its response (Workers allow 1,000 KV operations per invocation).
-const SWEEP_PER_DELETE: u32 = 900;
 
 /// Checks a lone `IdentityPoolId` input and returns the id.
 pub(super) fn pool_id(input: PoolIdInput) -> Result<String, ApiError> {
@@ -155,18 +151,12 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) async fn delete_pool(&self, input: PoolIdInput) -> Result<Value, ApiError> {
         let pool_id = pool_id(input)?;
         let route = self.pool_route(&pool_id);
-        self.authority.apply(route, Command::DeletePool { pool_id: pool_id.clone(), tag: route.to_hex() }).await?;
+        let command = Command::DeletePool { pool_id: pool_id.clone(), tag: route.to_hex(), now: self.clock.now() };
+        self.authority.apply(route, command).await?;
         self.cache.forget_pools_of(route);
         self.changed_pool(&pool_id, None);
-        // Guests a listing pool recorded after their responses are in the
-        // store only: remove them too, as far as one invocation's budget of
-        // store operations goes (what is left lists nothing: the pool is gone).
-        let prefix = keys::member_prefix(&pool_id);
-        if let Ok(page) = self.store.list(&prefix, None, SWEEP_PER_DELETE).await {
-            for key in page.keys {
-                self.store.later(Later::Delete { key: key.name });
-            }
-        }
+        // Its identities, and the list entries of guests that only the
+        // store holds, are removed by the authority in bounded steps.
         Ok(json!({}))
     }
 

@@ -182,6 +182,28 @@ impl Harness {
         pool
     }
 
+    /// Runs the authorities' background work (the Durable Objects' alarms)
+    /// until nothing is left, waiting out grace times on the clock; how many
+    /// runs it took. Each run stays within one invocation's budget: at most
+    /// one outbox batch of store writes and one listing.
+    pub fn settle(&self) -> u32 {
+        use crate::core::background::Next;
+        use crate::core::ledger::FLUSH_BATCH;
+        for runs in 1..=100_000 {
+            let (reads, writes) = (self.store.reads(), self.store.writes());
+            let next = block_on(self.authority.background(self.clock.now()));
+            assert!(self.store.writes() - writes <= FLUSH_BATCH as u64, "a run wrote more than a batch");
+            assert!(self.store.reads() - reads <= 1, "a run listed more than once");
+            match next {
+                Next::Idle => return runs,
+                Next::Soon => {}
+                Next::Later => self.clock.advance(30),
+                Next::Retry => self.clock.advance(2),
+            }
+        }
+        panic!("background work never ended");
+    }
+
     pub fn guest(&self, pool: &str) -> String {
         let r = Self::ok(self.call("GetId", json!({"IdentityPoolId": pool})));
         r["IdentityId"].as_str().unwrap().to_owned()
@@ -195,6 +217,7 @@ mod doors;
 mod guests;
 mod limits;
 mod protocol;
+mod purge;
 mod signin;
 mod stateless;
 mod tags;

@@ -194,6 +194,7 @@ fn deleting_a_pool_removes_its_identities_from_the_store() {
     let pool = h.guest_pool();
     let guest = h.guest(&pool);
     Harness::ok(h.admin("DeleteIdentityPool", json!({"IdentityPoolId": pool})));
+    h.settle();
     assert!(h.store.dump().is_empty(), "left behind: {:?}", h.store.dump());
     assert_eq!(h.call("GetOpenIdToken", json!({"IdentityId": guest})).error_type(), "ResourceNotFoundException");
 }
