@@ -52,6 +52,10 @@ export class IdentityPool {
   credentialProvider(): () => Promise<Credentials>;
   identityId(): Promise<string>;
   openIdToken(): Promise<string>;
+  /**
+   * Signs in with `provider`'s token: an ID token, or an access token for
+   * `www.amazon.com` and `graph.facebook.com` (passed as is, never parsed).
+   */
   signIn(provider: string, token: string | TokenProvider): Promise<string>;
   signInWithRedirect(options: RedirectOptions): Promise<void>;
   handleRedirect(): Promise<string | null>;

@@ -287,7 +287,11 @@ export class IdentityPool {
     return token;
   }
 
-  /** Sign in with an ID token, or a function returning one (sync or async). */
+  /**
+   * Sign in with a token, or a function returning one (sync or async): an ID
+   * token, or an access token for `www.amazon.com` and `graph.facebook.com`.
+   * The token is passed as it is; nothing here parses it.
+   */
   async signIn(provider, tokenOrProvider) {
     await this.#ready();
     return this.#signIn(provider, tokenOrProvider);

@@ -58,8 +58,8 @@ pub const MAX_FETCH_BYTES: usize = 256 * 1024;
 #[error("fetch failed: {0}")]
 pub struct FetchError(pub String);
 
-/// Outbound HTTP: identity providers' discovery documents and keys, and
-/// AWS STS.
+/// Outbound HTTP: identity providers' discovery documents and keys, social
+/// providers' token checks, and AWS STS.
 pub trait Http {
     /// GETs `url` (https, or http only where configuration allows it).
     async fn get(&self, url: &str) -> Result<Fetched, FetchError>;
@@ -70,6 +70,16 @@ pub trait Http {
     async fn post_form(&self, url: &str, body: &str) -> Result<Fetched, FetchError> {
         let _ = body;
         Err(FetchError(format!("no outbound POST here (to {url})")))
+    }
+
+    /// GETs `url` and reads the answer whatever its status (at most
+    /// [`MAX_FETCH_BYTES`]), without following redirects, within a bounded
+    /// time: social providers' token checks, whose refusals come as 4xx
+    /// bodies. The URL carries a token: an error never repeats it. A
+    /// capability without it fails the call.
+    async fn get_answer(&self, url: &str) -> Result<Fetched, FetchError> {
+        let _ = url;
+        Err(FetchError("no outbound GET with an answer of any status here".into()))
     }
 }
 

@@ -1,8 +1,9 @@
 //! Configuration: non-secret vars (`REGION`, `ISSUER`, the `insecure_`
-//! switches) and the secrets (`HASH_KEY`, `CREDENTIAL_KEYS`,
-//! `SIGNING_KEYS`, the admin key pair, or their rotating slots: see
-//! `key_slots`), read once from whatever the
-//! platform offers through a lookup function.
+//! switches, the endpoints of AWS STS and the social providers) and the
+//! secrets (`HASH_KEY`, `CREDENTIAL_KEYS`, `SIGNING_KEYS`, the admin key
+//! pairs — or their rotating slots, see `key_slots` — and Facebook apps'
+//! secrets), read once from whatever the platform offers through a lookup
+//! function.
 
 use super::key_slots;
 use super::keys::{AdminKey, CredentialKeys, HashKey, KeyError, RouteKey};
@@ -25,6 +26,10 @@ pub enum ConfigError {
 
 /// Where AWS roles are assumed when `AWS_STS_ENDPOINT` is not set.
 pub const DEFAULT_STS_ENDPOINT: &str = "https://sts.amazonaws.com";
+/// Login with Amazon's API when `AMAZON_API_URL` is not set.
+pub const DEFAULT_AMAZON_API_URL: &str = "https://api.amazon.com";
+/// Facebook's Graph API when `FACEBOOK_GRAPH_URL` is not set.
+pub const DEFAULT_FACEBOOK_GRAPH_URL: &str = "https://graph.facebook.com";
 /// The account id of cognate's own roles when `ACCOUNT_ID` is not set.
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
 
@@ -44,6 +49,12 @@ pub struct Config {
     /// Where AWS roles are assumed (`AWS_STS_ENDPOINT`, default
     /// `https://sts.amazonaws.com`; http only for `INSECURE_HTTP_ISSUERS` hosts).
     pub aws_sts_endpoint: String,
+    /// Login with Amazon's API, where access tokens are checked
+    /// (`AMAZON_API_URL`, default `https://api.amazon.com`, no trailing slash).
+    pub amazon_api_url: String,
+    /// Facebook's Graph API, maybe with a version path
+    /// (`FACEBOOK_GRAPH_URL`, default `https://graph.facebook.com`).
+    pub facebook_graph_url: String,
     /// How long an isolate keeps what it read of pools, identities, roles'
     /// policies and gateway routes (`CACHE_SECONDS`, 0–60, default 10).
     pub cache_seconds: u64,
@@ -69,6 +80,66 @@ pub struct Secrets {
     pub signing_keys: SigningKeys,
     /// The admin key pairs (one, or two while one is rotated out).
     pub admins: Vec<AdminKey>,
+    /// Facebook apps' secrets (`FACEBOOK_APP_SECRET`, optional).
+    pub facebook_app_secrets: FacebookAppSecrets,
+}
+
+/// Facebook apps' secrets: `FACEBOOK_APP_SECRET` is `<app id>|<app secret>`
+/// (Facebook's own app access token form), comma-separated for several
+/// apps. Its `Debug` shows the app ids only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct FacebookAppSecrets(Vec<(String, String)>);
+
+impl std::fmt::Debug for FacebookAppSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("FacebookAppSecrets").field(&self.0.iter().map(|(id, _)| id).collect::<Vec<_>>()).finish()
+    }
+}
+
+impl FacebookAppSecrets {
+    /// Reads `<app id>|<secret>[,<app id>|<secret>...]`; `None` if a part is
+    /// not an app id of digits and a secret of visible ASCII.
+    pub fn parse(value: &str) -> Option<Self> {
+        let mut out = Vec::new();
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, secret) = part.split_once('|')?;
+            let id_ok = !id.is_empty() && id.len() <= 32 && id.bytes().all(|b| b.is_ascii_digit());
+            let secret_ok = !secret.is_empty() && secret.len() <= 256 && secret.bytes().all(|b| b.is_ascii_graphic());
+            if !id_ok || !secret_ok {
+                return None;
+            }
+            out.push((id.to_owned(), secret.to_owned()));
+        }
+        Some(Self(out))
+    }
+
+    /// The secret of app `app_id`, if one is set.
+    pub fn get(&self, app_id: &str) -> Option<&str> {
+        self.0.iter().find(|(id, _)| id == app_id).map(|(_, s)| s.as_str())
+    }
+}
+
+/// Reads the endpoint `name` (default `default`): an https URL, or plain
+/// http for a host that `INSECURE_HTTP_ISSUERS` names; without a trailing
+/// slash, query or fragment.
+fn endpoint(
+    var: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: &str,
+    insecure_hosts: &[String],
+) -> Result<String, ConfigError> {
+    let url = var(name).map(|e| e.trim().trim_end_matches('/').to_owned()).unwrap_or_else(|| default.to_owned());
+    let host = url.split_once("://").map(|(_, rest)| rest.split(['/', ':']).next().unwrap_or(""));
+    let ok = match url.split_once("://") {
+        Some(("https", _)) => true,
+        Some(("http", _)) => host.is_some_and(|h| insecure_hosts.iter().any(|i| i.eq_ignore_ascii_case(h))),
+        _ => false,
+    };
+    let plain = !url.contains(['?', '#', '@', ' ']) && host.is_some_and(|h| !h.is_empty());
+    if !ok || !plain {
+        return Err(ConfigError::Invalid(name, "must be an https URL (http only for INSECURE_HTTP_ISSUERS hosts)"));
+    }
+    Ok(url)
 }
 
 fn region_ok(region: &str) -> bool {
@@ -118,6 +189,9 @@ impl Config {
                 "must be an https URL (http only for INSECURE_HTTP_ISSUERS hosts)",
             ));
         }
+        let amazon_api_url = endpoint(&var, "AMAZON_API_URL", DEFAULT_AMAZON_API_URL, &insecure_http_issuers)?;
+        let facebook_graph_url =
+            endpoint(&var, "FACEBOOK_GRAPH_URL", DEFAULT_FACEBOOK_GRAPH_URL, &insecure_http_issuers)?;
         let cache_seconds = match var("CACHE_SECONDS") {
             None => 10,
             Some(v) => v
@@ -142,6 +216,8 @@ impl Config {
             s3_buckets,
             cache_seconds,
             aws_sts_endpoint,
+            amazon_api_url,
+            facebook_graph_url,
             gateway_timeout_seconds,
             insecure_http_issuers,
             insecure_test_routes,
@@ -169,6 +245,13 @@ impl Secrets {
             credential_keys,
             signing_keys,
             admins: key_slots::admin_keys(&var)?,
+            facebook_app_secrets: match var("FACEBOOK_APP_SECRET") {
+                None => FacebookAppSecrets::default(),
+                Some(v) => FacebookAppSecrets::parse(&v).ok_or(ConfigError::Invalid(
+                    "FACEBOOK_APP_SECRET",
+                    "must be <app id>|<app secret>, comma-separated for several apps",
+                ))?,
+            },
         })
     }
 }
@@ -193,5 +276,49 @@ mod tests {
         let bad = |k: &str| (k == "REGION").then(|| "US EAST".to_owned());
         assert!(matches!(Config::from_vars(bad), Err(ConfigError::Invalid("REGION", _))));
         assert_eq!(Secrets::from_vars(|_| None).unwrap_err(), ConfigError::Missing("HASH_KEY"));
+    }
+
+    #[test]
+    fn social_endpoints_are_https_unless_the_insecure_switch_names_the_host() {
+        let with = |name: &'static str, value: &'static str| {
+            move |k: &str| match k {
+                "REGION" => Some("us-east-1".to_owned()),
+                "ISSUER" => Some("https://id.example.com".to_owned()),
+                "INSECURE_HTTP_ISSUERS" => Some("127.0.0.1".to_owned()),
+                _ if k == name => Some(value.to_owned()),
+                _ => None,
+            }
+        };
+        let c = Config::from_vars(with("-", "")).unwrap();
+        assert_eq!(c.amazon_api_url, DEFAULT_AMAZON_API_URL);
+        assert_eq!(c.facebook_graph_url, DEFAULT_FACEBOOK_GRAPH_URL);
+        let c = Config::from_vars(with("FACEBOOK_GRAPH_URL", "https://graph.facebook.com/v19.0/")).unwrap();
+        assert_eq!(c.facebook_graph_url, "https://graph.facebook.com/v19.0");
+        let c = Config::from_vars(with("AMAZON_API_URL", "http://127.0.0.1:9000")).unwrap();
+        assert_eq!(c.amazon_api_url, "http://127.0.0.1:9000");
+        for (name, bad) in [
+            ("AMAZON_API_URL", "http://api.amazon.com"),
+            ("AMAZON_API_URL", "http://127.0.0.1.evil.example:80"),
+            ("FACEBOOK_GRAPH_URL", "ftp://graph.facebook.com"),
+            ("FACEBOOK_GRAPH_URL", "https://graph.facebook.com/?x=1"),
+            ("FACEBOOK_GRAPH_URL", "https://user@graph.facebook.com"),
+            ("FACEBOOK_GRAPH_URL", "graph.facebook.com"),
+        ] {
+            assert!(
+                matches!(Config::from_vars(with(name, bad)), Err(ConfigError::Invalid(n, _)) if n == name),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn facebook_app_secrets_are_app_id_and_secret_pairs() {
+        let s = FacebookAppSecrets::parse("123|abc, 456|d3f").unwrap();
+        assert_eq!((s.get("123"), s.get("456"), s.get("789")), (Some("abc"), Some("d3f"), None));
+        assert_eq!(format!("{s:?}"), r#"FacebookAppSecrets(["123", "456"])"#, "Debug shows no secret");
+        for bad in ["abc", "123|", "|abc", "12a|abc", "123|a b"] {
+            assert_eq!(FacebookAppSecrets::parse(bad), None, "{bad}");
+        }
+        assert_eq!(FacebookAppSecrets::parse(""), Some(FacebookAppSecrets::default()));
     }
 }

@@ -1,7 +1,8 @@
 //! Outbound HTTP from the Worker: identity providers' discovery documents
-//! and keys (a plain GET that does not follow redirects), AWS STS (a form
-//! POST, answered within [`STS_TIMEOUT`] or given up); and how every
-//! outbound request is built.
+//! and keys (a plain GET that does not follow redirects), social providers'
+//! token checks (a GET answered within [`TOKEN_CHECK_TIMEOUT`], any status),
+//! AWS STS (a form POST, answered within [`STS_TIMEOUT`] or given up); and
+//! how every outbound request is built.
 
 use std::time::Duration;
 
@@ -33,25 +34,44 @@ impl Http for FetchHttp {
         let headers = Headers::new();
         headers.set("content-type", "application/x-www-form-urlencoded; charset=utf-8").map_err(fail)?;
         let request = outbound(url, "POST", Some(&headers), Some(&JsValue::from_str(body))).map_err(fail)?;
-        let sent = async {
-            let mut response = Fetch::Request(request).send().await?;
-            let status = response.status_code();
-            let body = response.bytes().await?;
-            Ok::<_, worker::Error>((status, body))
-        };
-        match select(Box::pin(sent), Box::pin(Delay::from(STS_TIMEOUT))).await {
-            Either::Left((Ok((status, body)), _)) if body.len() <= MAX_FETCH_BYTES => {
-                Ok(Fetched { status, cache_control: None, body })
-            }
-            Either::Left((Ok(_), _)) => Err(FetchError(format!("{url} sent more than {MAX_FETCH_BYTES} bytes"))),
-            Either::Left((Err(e), _)) => Err(fail(e)),
-            Either::Right(_) => Err(FetchError(format!("{url} did not answer within {STS_TIMEOUT:?}"))),
+        within(request, STS_TIMEOUT).await.map_err(|e| FetchError(format!("{url}: {e}")))
+    }
+
+    async fn get_answer(&self, url: &str) -> Result<Fetched, FetchError> {
+        // The URL carries a token: no error names it.
+        let headers = Headers::new();
+        headers.set("accept", "application/json").map_err(|_| FetchError("bad header".into()))?;
+        let request =
+            outbound(url, "GET", Some(&headers), None).map_err(|_| FetchError("not a valid request URL".into()))?;
+        within(request, TOKEN_CHECK_TIMEOUT).await.map_err(FetchError)
+    }
+}
+
+/// Sends `request` and reads its answer, whatever the status, if it all
+/// arrives within `limit` and weighs at most [`MAX_FETCH_BYTES`]. The error
+/// names neither the URL nor the request.
+async fn within(request: Request, limit: Duration) -> Result<Fetched, String> {
+    let sent = async {
+        let mut response = Fetch::Request(request).send().await?;
+        let status = response.status_code();
+        let body = response.bytes().await?;
+        Ok::<_, worker::Error>((status, body))
+    };
+    match select(Box::pin(sent), Box::pin(Delay::from(limit))).await {
+        Either::Left((Ok((status, body)), _)) if body.len() <= MAX_FETCH_BYTES => {
+            Ok(Fetched { status, cache_control: None, body })
         }
+        Either::Left((Ok(_), _)) => Err(format!("sent more than {MAX_FETCH_BYTES} bytes")),
+        Either::Left((Err(e), _)) => Err(e.to_string()),
+        Either::Right(_) => Err(format!("did not answer within {limit:?}")),
     }
 }
 
 /// How long AWS STS has to answer.
 const STS_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a social provider (Login with Amazon, Facebook) has to answer a
+/// token check.
+const TOKEN_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An outbound request to `url` that does not follow redirects, built on
 /// `web_sys::RequestInit` directly: `worker::RequestInit`'s conversion

@@ -234,6 +234,23 @@ test('a sign-in that merges moves the cache to the owner, with change events', a
   assert.deepEqual(r.calls, ['GetId', 'GetCredentialsForIdentity', 'GetCredentialsForIdentity', 'GetOpenIdToken']);
 });
 
+test('access tokens of Login with Amazon and Facebook are passed as they are (not JWTs)', async () => {
+  const r = await inPage(async () => {
+    const p = await makePool('us-east-1:social');
+    const amazon = await p.signIn('www.amazon.com', 'Atza|IwEBIA-not.a.jwt');
+    const amazonSent = net.bodies.at(-1).Logins;
+    let asked = 0;
+    const facebook = await p.signIn('graph.facebook.com', () => { asked += 1; return `EAAB${asked}`; });
+    await p.credentials();
+    return { amazon, facebook, amazonSent, facebookSent: net.bodies.at(-1).Logins, asked };
+  });
+  assert.equal(typeof r.amazon, 'string');
+  assert.deepEqual(r.amazonSent, { 'www.amazon.com': 'Atza|IwEBIA-not.a.jwt' });
+  assert.deepEqual(r.facebookSent, { 'graph.facebook.com': 'EAAB1' });
+  assert.equal(r.facebook, r.amazon, 'the identity keeps its id');
+  assert.equal(r.asked, 1, 'cached credentials ask the token provider nothing');
+});
+
 test('no fresh token fires signInRequired instead of failing silently', async () => {
   const r = await inPage(async () => {
     const p = await makePool('us-east-1:required');

@@ -1,12 +1,15 @@
 // Runs the end-to-end suite against the built Worker in workerd: one
 // `wrangler dev` on a free port of 127.0.0.1 (COGNATE_E2E_PORT to choose
 // one) with its own state folder, shared by every test file; then stops it.
+// Beside it: moto (AWS STS and S3) and fakes of Login with Amazon and
+// Facebook's Graph API (./social-fakes.mjs), all on free ports of 127.0.0.1.
 // So a run works beside ./scripts/dev.sh and beside another run.
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { root, startWorker } from './worker.mjs';
+import { startSocialFakes } from './social-fakes.mjs';
 
 /** A port that nothing listens on now. */
 async function freePort() {
@@ -34,8 +37,20 @@ async function startMoto() {
 }
 
 const moto = await startMoto();
+/** The Facebook app whose secret the Worker holds (its tokens are checked with debug_token). */
+const FACEBOOK_SECRET_APP = '4242';
+const social = await startSocialFakes({ secrets: { [FACEBOOK_SECRET_APP]: 'e2e-app-secret' } });
 const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
-const worker = await startWorker({ port, name: `e2e-${port}`, extraVars: { AWS_STS_ENDPOINT: moto.endpoint } });
+const worker = await startWorker({
+  port,
+  name: `e2e-${port}`,
+  extraVars: {
+    AWS_STS_ENDPOINT: moto.endpoint,
+    AMAZON_API_URL: social.amazonUrl,
+    FACEBOOK_GRAPH_URL: social.graphUrl,
+    FACEBOOK_APP_SECRET: `${FACEBOOK_SECRET_APP}|e2e-app-secret`,
+  },
+});
 process.on('SIGINT', () => process.exit(130));
 
 const files = readdirSync(`${root}/tests/e2e`).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
@@ -43,11 +58,19 @@ const only = process.argv.slice(2);
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(only.length ? only : files)], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, COGNATE_ENDPOINT: worker.endpoint, COGNATE_ENV_FILE: worker.envFile, MOTO_ENDPOINT: moto.endpoint },
+  env: {
+    ...process.env,
+    COGNATE_ENDPOINT: worker.endpoint,
+    COGNATE_ENV_FILE: worker.envFile,
+    MOTO_ENDPOINT: moto.endpoint,
+    SOCIAL_FAKES_URL: social.controlUrl,
+    SOCIAL_SECRET_APP: FACEBOOK_SECRET_APP,
+  },
 });
 const code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
 moto.stop();
+await social.close();
 // A green run leaves nothing behind; a red one keeps its state and log.
 if (code === 0) rmSync(dirname(worker.envFile), { recursive: true, force: true });
 process.exit(code);

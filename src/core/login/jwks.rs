@@ -10,6 +10,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::social::AccessTokenCache;
 use crate::core::capabilities::SignatureAlgorithm;
 
 /// Smallest RSA modulus accepted, in bits.
@@ -195,11 +196,14 @@ const MAX_VERIFIED: usize = 4096;
 /// Providers' keys, per issuer, for one isolate; and the signatures they
 /// verified lately, so a token presented again (GetId, then
 /// GetCredentialsForIdentity; a refresh) costs no second signature check.
-/// Every claim is still checked on every use.
+/// Every claim is still checked on every use. It also holds what social
+/// providers vouched for lately ([`AccessTokenCache`]).
 #[derive(Debug, Default, Clone)]
 pub struct KeyCache {
     entries: BTreeMap<String, Entry>,
     verified: std::collections::HashMap<[u8; 32], u64>,
+    /// Access tokens that Login with Amazon or Facebook vouched for.
+    pub access_tokens: AccessTokenCache,
 }
 
 /// The keys among `keys` that may have made a token with `kid` and `alg`.

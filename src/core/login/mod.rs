@@ -5,6 +5,8 @@
 //! the token's `kid` and pinned to that algorithm verifies the signature
 //! (through the platform's [`Verifier`]); and every claim checks out.
 //! Why a token failed goes to the log; the client gets Cognito's words.
+//! Login with Amazon's and Facebook's access tokens are not JWTs: their
+//! providers vouch for them over HTTP ([`social`]).
 
 pub mod claims;
 pub mod jwks;
@@ -12,6 +14,7 @@ pub mod jwks;
 pub mod native;
 pub mod own;
 pub mod provider;
+pub mod social;
 
 use std::cell::RefCell;
 
@@ -79,6 +82,14 @@ pub enum LoginError {
     /// The provider's discovery document or keys could not be had.
     #[error("provider unreachable: {0}")]
     Provider(String),
+    /// A social provider refused the access token (invalid, revoked,
+    /// expired, malformed); its error code, if it gave one.
+    #[error("refused by the provider ({0})")]
+    Refused(String),
+    /// A social provider did not answer a token check, or answered badly
+    /// (timeout, 5xx, not the JSON it documents).
+    #[error("provider did not answer: {0}")]
+    Unavailable(String),
 }
 
 impl LoginError {
@@ -98,6 +109,11 @@ impl LoginError {
             Self::Provider(_) => ApiError::new(
                 ErrorKind::ExternalService,
                 "The identity provider's keys could not be retrieved. Try again later.",
+            ),
+            Self::Refused(_) => invalid("The identity provider did not accept the access token."),
+            Self::Unavailable(_) => ApiError::new(
+                ErrorKind::ExternalService,
+                "The identity provider could not check the access token. Try again later.",
             ),
             _ => invalid("Not a valid OpenId Connect identity token."),
         }

@@ -34,6 +34,10 @@ pub enum ProviderKind {
     CognitoUserPool,
     /// Any other OpenID Connect provider.
     Oidc,
+    /// Login with Amazon (access tokens, checked by Amazon).
+    Amazon,
+    /// Facebook Login (access tokens, checked by the Graph API).
+    Facebook,
 }
 
 /// A provider as a pool configures it.
@@ -53,7 +57,7 @@ pub struct Provider {
     pub cache_key: String,
 }
 
-fn client_ids(list: &str) -> Vec<String> {
+pub(super) fn client_ids(list: &str) -> Vec<String> {
     list.split([',', ';']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 

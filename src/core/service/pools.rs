@@ -11,7 +11,7 @@ use crate::core::authority::{Command, Outcome};
 use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::ids::new_pool_id;
-use crate::core::login::provider;
+use crate::core::login::{provider, social};
 use crate::core::model::{check_id, check_page, validate_roles, IdentityPool, RoleMapping};
 use crate::core::records::{pool_name_from_metadata, PoolRecord, PrincipalTagMap};
 use crate::core::store::{keys, Store, StoreError};
@@ -207,7 +207,9 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     pub(super) async fn set_principal_tags(&self, input: PrincipalTagsInput) -> Result<Value, ApiError> {
         let (pool_id, provider_name) = input.check()?;
         let pool = self.pool(&pool_id).await?;
-        if provider::resolve(&pool.config, &provider_name, &self.config.insecure_http_issuers).is_none() {
+        let configured = provider::resolve(&pool.config, &provider_name, &self.config.insecure_http_issuers).is_some()
+            || social::resolve(&pool.config, &provider_name).is_some();
+        if !configured {
             return Err(ApiError::invalid_parameter(format!(
                 "Identity provider '{provider_name}' is not configured for identity pool '{pool_id}'."
             )));

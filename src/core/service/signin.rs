@@ -13,6 +13,7 @@ use crate::core::capabilities::{Authority, Http, Signer, Verifier};
 use crate::core::error::ApiError;
 use crate::core::ids::new_identity_id;
 use crate::core::login::provider::{self, ProviderKind};
+use crate::core::login::social::{self, SocialSettings, SocialVerifier};
 use crate::core::login::{own, LoginVerifier, VerifiedLogin};
 use crate::core::records::{IdentityRecord, LoginRef, PoolRecord};
 use crate::core::roles::LoginFacts;
@@ -72,6 +73,16 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             cache: self.key_cache,
             insecure_http_hosts: &self.config.insecure_http_issuers,
         };
+        let social = SocialVerifier {
+            http: self.http,
+            cache: self.key_cache,
+            settings: SocialSettings {
+                amazon_api_url: &self.config.amazon_api_url,
+                facebook_graph_url: &self.config.facebook_graph_url,
+                facebook_secrets: &self.secrets.facebook_app_secrets,
+                insecure_http_hosts: &self.config.insecure_http_issuers,
+            },
+        };
         let now = self.clock.now();
         let mut out = Vec::with_capacity(logins.len());
         for (name, token) in logins {
@@ -84,12 +95,17 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 out.push(Login { verified, kind, mac, sealed: None });
                 continue;
             }
-            let verified = verifier
-                .verify(&pool.config, name, token, now)
-                .await
-                .map_err(|e| e.to_api().with_detail(format!("login '{name}' refused: {e}")))?;
-            let kind = provider::resolve(&pool.config, name, &self.config.insecure_http_issuers)
-                .map_or(ProviderKind::Oidc, |p| p.kind);
+            let refused =
+                |e: crate::core::login::LoginError| e.to_api().with_detail(format!("login '{name}' refused: {e}"));
+            let (verified, kind) = match social::kind_of(name) {
+                Some(kind) => (social.verify(&pool.config, name, token, now).await.map_err(refused)?, kind),
+                None => {
+                    let verified = verifier.verify(&pool.config, name, token, now).await.map_err(refused)?;
+                    let kind = provider::resolve(&pool.config, name, &self.config.insecure_http_issuers)
+                        .map_or(ProviderKind::Oidc, |p| p.kind);
+                    (verified, kind)
+                }
+            };
             let mac = self.secrets.hash_key.login_mac(pool.id(), &verified.provider, &verified.sub);
             out.push(Login { verified, kind, mac, sealed: None });
         }
