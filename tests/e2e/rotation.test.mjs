@@ -41,7 +41,17 @@ async function rotate(step, slot) {
   execFileSync(process.execPath, [`${root}/scripts/rotate.mjs`, step, String(slot), '--env-file', worker.envFile],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   worker.stop();
-  await new Promise((r) => setTimeout(r, 500));
+  // The old Worker must be gone before the new one is asked if it is ready
+  // (it would answer for it with the keys it had).
+  for (let i = 0; ; i++) {
+    try {
+      await fetch(`${worker.endpoint}/.well-known/jwks.json`);
+    } catch {
+      break;
+    }
+    if (i > 100) throw new Error('the stopped Worker still answers');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   worker = await startWorker({ port, name: NAME, restart: true });
 }
 
