@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
+import { checkLog } from './log-scan.mjs';
 import { root, startWorker } from './worker.mjs';
 import { startSocialFakes } from './social-fakes.mjs';
 
@@ -67,10 +68,18 @@ const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(onl
     SOCIAL_SECRET_APP: FACEBOOK_SECRET_APP,
   },
 });
-const code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
+const testsCode = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
 moto.stop();
 await social.close();
+let code = testsCode;
+try {
+  checkLog(worker.logFile, worker.vars);
+  console.log(`# the Worker's log (${worker.logFile}) holds no secret, token or identity id`);
+} catch (e) {
+  console.error(e.message);
+  code = 1;
+}
 // A green run leaves nothing behind; a red one keeps its state and log.
 if (code === 0) rmSync(dirname(worker.envFile), { recursive: true, force: true });
 process.exit(code);

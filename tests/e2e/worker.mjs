@@ -40,7 +40,7 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const child = spawn(
     'npx',
     ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
-      '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+      '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'log'],
     { cwd: root, stdio: ['ignore', log, log], detached: true,
       env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
   );
