@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use super::names::{BEARER, ENTITY, SAML, SAMLP, SUCCESS};
 use super::tree::Document;
-use super::{Expectations, SamlAssertion, SamlError, SamlIdp};
+use super::{Expectations, SamlError, SamlIdp, VerifiedAssertion};
 use crate::core::time::parse_iso8601;
 
 /// The Response (the root) and its one Assertion (a direct child); no other
@@ -81,7 +81,7 @@ pub(crate) fn read(
     assertion: usize,
     idp: &SamlIdp,
     exp: &Expectations<'_>,
-) -> Result<SamlAssertion, SamlError> {
+) -> Result<VerifiedAssertion, SamlError> {
     let root = doc.element(response);
     if let Some(destination) = root.attribute("Destination") {
         if !exp.recipients.contains(&destination) {
@@ -159,7 +159,7 @@ pub(crate) fn read(
         }
     }
 
-    Ok(SamlAssertion {
+    Ok(VerifiedAssertion {
         issuer: idp.entity_id.clone(),
         assertion_id: assertion_id.to_owned(),
         name_id: name_id_text,

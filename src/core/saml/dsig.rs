@@ -14,6 +14,9 @@ use super::{decode_base64, PendingSignature, SamlError};
 
 /// The most bytes a signature value may have (RSA-4096).
 const MAX_SIGNATURE_BYTES: usize = 512;
+/// The most prefixes an `InclusiveNamespaces PrefixList` may name (each is
+/// looked up at every element canonicalized; IdPs name one or two).
+const MAX_INCLUSIVE_PREFIXES: usize = 8;
 
 /// Refuses two ID-like attributes (`ID`, `Id`, `id`, `xml:id`) with one
 /// value anywhere in the document, so an ID names one element only.
@@ -92,7 +95,16 @@ fn exc_c14n(doc: &Document, index: usize) -> Result<Vec<String>, SamlError> {
             if !structure(doc, *inclusive)?.is_empty() || !doc.element(*inclusive).text().is_empty() {
                 return Err(SamlError::SignatureStructure);
             }
-            Ok(list.split(' ').filter(|p| !p.is_empty()).map(str::to_owned).collect())
+            let mut prefixes: Vec<String> = Vec::new();
+            for prefix in list.split(' ').filter(|p| !p.is_empty()) {
+                if prefixes.len() >= MAX_INCLUSIVE_PREFIXES {
+                    return Err(SamlError::SignatureStructure);
+                }
+                if !prefixes.iter().any(|p| p == prefix) {
+                    prefixes.push(prefix.to_owned());
+                }
+            }
+            Ok(prefixes)
         }
         _ => Err(SamlError::SignatureStructure),
     }

@@ -296,7 +296,7 @@ impl<'a> Expectations<'a> {
 /// An assertion whose signature, issuer, conditions and subject
 /// confirmation all checked out.
 #[derive(Clone, PartialEq, Eq)]
-pub struct SamlAssertion {
+pub struct VerifiedAssertion {
     /// The issuer (the metadata's entityID).
     pub issuer: String,
     /// The assertion's `ID` (for a replay cache).
@@ -315,9 +315,9 @@ pub struct SamlAssertion {
     pub attributes: BTreeMap<String, Vec<String>>,
 }
 
-impl std::fmt::Debug for SamlAssertion {
+impl std::fmt::Debug for VerifiedAssertion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SamlAssertion")
+        f.debug_struct("VerifiedAssertion")
             .field("issuer", &self.issuer)
             .field("name_id", &"<redacted>")
             .field("not_on_or_after", &self.not_on_or_after)
@@ -345,7 +345,7 @@ pub struct ToVerify {
     /// The assertion, or why its content was refused: reported only once
     /// the signatures verified, so a forged document is always
     /// [`SamlError::BadSignature`].
-    outcome: Result<SamlAssertion, SamlError>,
+    outcome: Result<VerifiedAssertion, SamlError>,
 }
 
 impl ToVerify {
@@ -361,7 +361,7 @@ impl ToVerify {
 
     /// Verifies every signature with `verifier` under the pinned keys, then
     /// yields the assertion (or why its content was refused).
-    pub async fn verify<V: Verifier>(self, verifier: &V) -> Result<SamlAssertion, SamlError> {
+    pub async fn verify<V: Verifier>(self, verifier: &V) -> Result<VerifiedAssertion, SamlError> {
         for pending in &self.signatures {
             let mut failure: Option<String> = None;
             let mut verified = false;

@@ -73,12 +73,12 @@ fn idp() -> SamlIdp {
     parse_metadata(METADATA).expect("the fixture metadata parses")
 }
 
-fn run_at(xml: &str, now: u64) -> Result<SamlAssertion, SamlError> {
+fn run_at(xml: &str, now: u64) -> Result<VerifiedAssertion, SamlError> {
     let expect = Expectations::new(AUDIENCES, RECIPIENTS, now);
     block_on(check_response(&STANDARD.encode(xml), &idp(), &expect)?.verify(&NativeVerifier))
 }
 
-fn run(xml: &str) -> Result<SamlAssertion, SamlError> {
+fn run(xml: &str) -> Result<VerifiedAssertion, SamlError> {
     run_at(xml, NOW)
 }
 
@@ -205,6 +205,18 @@ fn edits_that_break_the_signature_rules_are_refused_before_any_digest() {
         (("<samlp:Status>", "<?pi x?><samlp:Status>"), ProcessingInstruction),
         (("<samlp:Status>", "<samlp:Status>&custom;"), Malformed),
         (("<samlp:Status>", "<undeclared:x/><samlp:Status>"), Malformed),
+    ] {
+        assert!(xml.contains(edit.0), "{edit:?} does not apply");
+        let edited = xml.replacen(edit.0, edit.1, 1);
+        assert_eq!(run(&edited).err(), Some(expected), "{edit:?}");
+    }
+    // A PrefixList is bounded (each prefix is looked up at every element):
+    // eight prefixes are read (and change SignedInfo, so the signature
+    // fails), nine are refused.
+    let (_, xml) = fixture!("valid-prefixlist");
+    for (edit, expected) in [
+        (("PrefixList=\"xs\"", "PrefixList=\"xs a b c d e f g\""), BadSignature),
+        (("PrefixList=\"xs\"", "PrefixList=\"xs a b c d e f g h\""), SignatureStructure),
     ] {
         assert!(xml.contains(edit.0), "{edit:?} does not apply");
         let edited = xml.replacen(edit.0, edit.1, 1);
