@@ -48,7 +48,15 @@ fn main() {
     let rng = CounterRandom::new(9);
     let pool = new_pool_id(REGION, &rng);
     for (name, text) in [
-        ("identity-id", new_guest_id(REGION, RouteTag(0x1234_abcd), &HashKey::parse(&"A".repeat(43)).expect("a valid key").guest_key("seeds"), &rng)),
+        (
+            "identity-id",
+            new_guest_id(
+                REGION,
+                RouteTag(0x1234_abcd),
+                &HashKey::parse(&"A".repeat(43)).expect("a valid key").guest_key("seeds"),
+                &rng,
+            ),
+        ),
         ("pool-id", pool),
         ("amz-date", format_amz_date(NOW)),
         ("http-date", format_http_date(NOW)),
@@ -58,6 +66,15 @@ fn main() {
         ("provider", "cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab1:client".to_owned()),
     ] {
         write("ids_and_validation", name, text.as_bytes());
+    }
+    // The SAML fixtures (valid responses, attacks, the metadata), as made by
+    // tests/saml/make_fixtures.py.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/saml/fixtures");
+    for entry in fs::read_dir(fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        if let Some(name) = path.file_name().and_then(|n| n.to_str()).and_then(|n| n.strip_suffix(".xml")) {
+            write("saml_response", name, &fs::read(&path).unwrap());
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub mod roles;
 #[cfg(feature = "server")]
 pub mod s3;
 #[cfg(feature = "server")]
+pub mod saml;
+#[cfg(feature = "server")]
 pub mod service;
 pub mod sigv4;
 pub mod store;
