@@ -70,6 +70,13 @@ pub struct MemoryLedger {
     next_seq: u64,
 }
 
+impl MemoryLedger {
+    /// Every entry, in key order.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        self.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
 impl Ledger for MemoryLedger {
     fn get(&self, key: &str) -> Result<Option<String>, LedgerError> {
         Ok(self.entries.get(key).cloned())

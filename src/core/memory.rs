@@ -35,6 +35,7 @@ pub struct MemoryStore {
     later: RefCell<Vec<Later>>,
     reads: Cell<u64>,
     writes: Cell<u64>,
+    lost_acks: Cell<u32>,
 }
 
 impl MemoryStore {
@@ -48,6 +49,7 @@ impl MemoryStore {
             later: RefCell::default(),
             reads: Cell::new(0),
             writes: Cell::new(0),
+            lost_acks: Cell::new(0),
         }
     }
 
@@ -86,6 +88,13 @@ impl MemoryStore {
         self.failing_writes.set(count);
     }
 
+    /// The next `count` writes are applied, but their callers are told they
+    /// failed (an answer lost on the way back, or a writer that died after
+    /// writing and before noting it).
+    pub fn lose_next_acks(&self, count: u32) {
+        self.lost_acks.set(count);
+    }
+
     /// Every live key and value, up to date (for assertions on what is stored).
     pub fn dump(&self) -> Vec<(String, String, Option<String>)> {
         let now = self.clock.now();
@@ -113,6 +122,10 @@ impl MemoryStore {
         let now = self.clock.now();
         let version = Version { written: now, value, expires: ttl.map(|t| now + t) };
         self.entries.borrow_mut().entry(key.to_owned()).or_default().push(version);
+        if self.lost_acks.get() > 0 {
+            self.lost_acks.set(self.lost_acks.get() - 1);
+            return Err(StoreError::Unavailable("injected lost acknowledgement".into()));
+        }
         Ok(())
     }
 }
@@ -215,6 +228,15 @@ impl MemoryAuthority {
             };
         }
         next
+    }
+
+    /// Every entry of every authority's ledger, sorted (what the store must
+    /// hold once the outboxes have drained).
+    pub fn ledger_entries(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> =
+            self.ledgers.borrow().values().flat_map(|entry| entry.0.borrow().entries()).collect();
+        all.sort();
+        all
     }
 
     /// Retries pending write-throughs of every authority; true when all done.

@@ -214,6 +214,7 @@ mod admin;
 mod aws_roles;
 mod developer;
 mod doors;
+mod faults;
 mod guests;
 mod limits;
 mod protocol;
