@@ -21,6 +21,7 @@ pub mod keys;
 pub mod ledger;
 #[cfg(feature = "server")]
 pub mod login;
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod model;
 pub mod percent;
