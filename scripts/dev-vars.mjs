@@ -18,14 +18,10 @@ async function signingKey(kid) {
   return { kty, crv, x, y, d, kid };
 }
 
-/**
- * The variables, as a map, for a Worker whose issuer is `issuer`;
- * `insecureTestRoutes` serves the test-only routes (test runs only).
- */
-export async function generateVars({ issuer = 'http://127.0.0.1:8787', insecureTestRoutes = false } = {}) {
+/** The variables, as a map, for a Worker whose issuer is `issuer`. */
+export async function generateVars({ issuer = 'http://127.0.0.1:8787' } = {}) {
   const kid = `dev-${base32(8).toLowerCase()}`;
   return {
-    ...(insecureTestRoutes ? { INSECURE_TEST_ROUTES: 'true' } : {}),
     REGION: 'us-east-1',
     ISSUER: issuer,
     INSECURE_HTTP_ISSUERS: '127.0.0.1,localhost',

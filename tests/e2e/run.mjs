@@ -1,12 +1,15 @@
-// Runs the end-to-end suite against the built Worker in workerd: one
+// Runs the end-to-end suite against the test Worker in workerd: one
 // `wrangler dev` on a free port of 127.0.0.1 (COGNATE_E2E_PORT to choose
-// one) with its own state folder, shared by every test file; then stops it.
-// So a run works beside ./scripts/dev.sh and beside another run.
+// one) with its own state folder, and the development OpenID provider on
+// another free port (the demo page the Worker serves signs in there),
+// shared by every test file; then stops them. So a run works beside
+// ./scripts/dev.sh and beside another run.
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { root, startWorker } from './worker.mjs';
+import { startDevIdp } from '../../scripts/dev-idp.mjs';
 
 /** A port that nothing listens on now. */
 async function freePort() {
@@ -34,8 +37,32 @@ async function startMoto() {
 }
 
 const moto = await startMoto();
-const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
-const worker = await startWorker({ port, name: `e2e-${port}`, extraVars: { AWS_STS_ENDPOINT: moto.endpoint } });
+/**
+ * The development OpenID provider (on a port the system gives it) and the
+ * Worker (on COGNATE_E2E_PORT or a free port), whose demo signs in there. A
+ * port found free may be taken before wrangler binds it (by another run's
+ * provider, say): then both start again on new ports, up to three times.
+ */
+async function startWorkerAndIdp() {
+  for (let attempt = 1; ; attempt++) {
+    const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
+    // ID tokens that need renewing within seconds, so a reload in the
+    // browser tests exercises the refresh token.
+    const idp = await startDevIdp({ port: 0, redirectUris: [`http://127.0.0.1:${port}/`], idTokenTtl: 65 });
+    try {
+      const worker = await startWorker({
+        port, name: `e2e-${port}`, extraVars: { AWS_STS_ENDPOINT: moto.endpoint }, demoIssuer: idp.issuer,
+      });
+      return { idp, worker };
+    } catch (e) {
+      await idp.close();
+      if (attempt === 3 || process.env.COGNATE_E2E_PORT || !/Address already in use/.test(e.message)) throw e;
+      console.error(`port ${port} was taken before wrangler bound it; starting again on another`);
+    }
+  }
+}
+
+const { idp, worker } = await startWorkerAndIdp();
 process.on('SIGINT', () => process.exit(130));
 
 const files = readdirSync(`${root}/tests/e2e`).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
@@ -43,11 +70,15 @@ const only = process.argv.slice(2);
 const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(only.length ? only : files)], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, COGNATE_ENDPOINT: worker.endpoint, COGNATE_ENV_FILE: worker.envFile, MOTO_ENDPOINT: moto.endpoint },
+  env: {
+    ...process.env, COGNATE_ENDPOINT: worker.endpoint, COGNATE_ENV_FILE: worker.envFile, MOTO_ENDPOINT: moto.endpoint,
+    COGNATE_IDP_ISSUER: idp.issuer,
+  },
 });
 const code = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
 moto.stop();
+await idp.close();
 // A green run leaves nothing behind; a red one keeps its state and log.
 if (code === 0) rmSync(dirname(worker.envFile), { recursive: true, force: true });
 process.exit(code);

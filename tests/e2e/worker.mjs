@@ -1,21 +1,41 @@
 // Starts the built Worker under `wrangler dev` (workerd) on 127.0.0.1 with
 // fresh secrets and fresh local KV and Durable Object state, and stops it.
+// wrangler builds it first (wrangler.toml's build command): the test Worker
+// (COGNATE_WORKER=test, into target/worker-test: it has the test-only
+// routes) unless `build` is 'release' (build/, what deploys).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatVars, generateVars } from '../../scripts/dev-vars.mjs';
+import { DEMO_CONFIG_FILE, demoConfig } from '../../scripts/dev-idp.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}. */
-export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {} }) {
+const BUILDS = { test: 'target/worker-test/worker/shim.mjs', release: 'build/worker/shim.mjs' };
+
+/**
+ * Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}.
+ * With `demoIssuer`, the demo page it serves signs in at that OpenID
+ * provider: its assets are a copy of www/ with its own demo-config.json,
+ * so runs side by side each have theirs.
+ */
+export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {}, build = 'test', demoIssuer }) {
+  if (!BUILDS[build]) throw new Error(`build is test or release, not ${build}`);
   const endpoint = `http://127.0.0.1:${port}`;
   const work = `${root}/target/${name}`;
   const envFile = `${work}/test.env`;
   const state = `${work}/state`;
   rmSync(state, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  const vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
+  const assets = [];
+  if (demoIssuer) {
+    const www = `${work}/www`;
+    rmSync(www, { recursive: true, force: true });
+    cpSync(`${root}/www`, www, { recursive: true, filter: (src) => !src.endsWith(`/${DEMO_CONFIG_FILE}`) });
+    writeFileSync(`${www}/${DEMO_CONFIG_FILE}`, demoConfig(demoIssuer));
+    assets.push('--assets', www);
+  }
+  const vars = await generateVars({ issuer: endpoint });
   // A short gateway timeout, so the test of a silent upstream ends quickly.
   vars.GATEWAY_TIMEOUT_SECONDS = '2';
   Object.assign(vars, extraVars);
@@ -28,10 +48,10 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const log = openSync(logFile, 'w');
   const child = spawn(
     'npx',
-    ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
-      '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'warn'],
+    ['wrangler', 'dev', BUILDS[build], '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
+      '--persist-to', state, ...assets, '--show-interactive-dev-session=false', '--log-level', 'warn'],
     { cwd: root, stdio: ['ignore', log, log], detached: true,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
+      env: { ...process.env, COGNATE_WORKER: build, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
   );
   const stop = () => {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
