@@ -11,7 +11,7 @@ const WARMUP = 50;
 const CONCURRENT = 2000;
 const IN_FLIGHT = 16;
 
-const worker = await startWorker({ port: 8791, name: 'bench' });
+const worker = await startWorker({ port: 8791, name: 'bench', build: 'release' });
 const admin = { accessKeyId: worker.vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: worker.vars.ADMIN_SECRET_ACCESS_KEY };
 
 async function call(op, body) {

@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# Builds the Worker (feature `edge`) into build/worker with worker-build,
-# pointing it at the local wasm-bindgen, wasm-opt (npm binaryen) and esbuild
-# so that nothing is downloaded; then strips the wasm's function names
-# (kept in build/index_bg.wasm.names). Skips the build when nothing changed.
+# Builds the Worker (feature `edge`) with worker-build, pointing it at the
+# local wasm-bindgen, wasm-opt (npm binaryen) and esbuild so that nothing is
+# downloaded; then strips the wasm's function names (kept in
+# <dir>/index_bg.wasm.names). Skips the build when nothing changed.
+#
+#   bash scripts/build-worker.sh                     the release Worker, into build/
+#                                                    (wrangler.toml's main: what deploys)
+#   COGNATE_WORKER=test bash scripts/build-worker.sh the test Worker, into target/worker-test/:
+#                                                    also feature `insecure-test-routes`
+#                                                    (/.cognate/insecure/verify), for the
+#                                                    end-to-end suite and bench:verify
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-out=build/worker/shim.mjs
+case "${COGNATE_WORKER:-release}" in
+  release) dir=build features=edge ;;
+  test) dir=target/worker-test features=edge,insecure-test-routes ;;
+  *) echo "COGNATE_WORKER is release (the default) or test, not '${COGNATE_WORKER}'" >&2; exit 2 ;;
+esac
+
+out=$dir/worker/shim.mjs
 if [ -f "$out" ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" -print -quit)" ]; then
   exit 0
 fi
 export WASM_BINDGEN_BIN=wasm-bindgen
 export WASM_OPT_BIN="$PWD/node_modules/.bin/wasm-opt"
 export ESBUILD_BIN="$PWD/node_modules/.bin/esbuild"
-worker-build --release --no-default-features --features edge
+worker-build --release --out-dir "$dir" --no-default-features --features "$features"
 # worker-build keeps the wasm's names section (about a fifth of the module):
 # ship without it, and keep the named copy for reading stack traces.
-node scripts/wasm-strip-names.mjs build/index_bg.wasm
+node scripts/wasm-strip-names.mjs "$dir/index_bg.wasm"
 touch "$out"

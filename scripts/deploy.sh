@@ -34,5 +34,10 @@ if ! npx wrangler secret list 2>/dev/null | grep -q '"HASH_KEY"'; then
   printf '%s' "$secrets" | node -e 'const s = JSON.parse(require("fs").readFileSync(0, "utf8")); console.log(`ADMIN_ACCESS_KEY_ID=${s.ADMIN_ACCESS_KEY_ID}\nADMIN_SECRET_ACCESS_KEY=${s.ADMIN_SECRET_ACCESS_KEY}`)'
 fi
 
+echo "==> building the release Worker, and checking it has no test-only route"
+export COGNATE_WORKER=release
+bash scripts/build-worker.sh
+node scripts/check-release-worker.mjs
+
 echo "==> deploying"
 npx wrangler deploy --var "ISSUER:$ISSUER"

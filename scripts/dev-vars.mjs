@@ -29,16 +29,12 @@ export function adminPair() {
   return { id: `AKIA${base32(16)}`, secret: randomBytes(30).toString('base64') };
 }
 
-/**
- * The variables, as a map, for a Worker whose issuer is `issuer`;
- * `insecureTestRoutes` serves the test-only routes (test runs only).
- */
-export async function generateVars({ issuer = 'http://127.0.0.1:8787', insecureTestRoutes = false } = {}) {
+/** The variables, as a map, for a Worker whose issuer is `issuer`. */
+export async function generateVars({ issuer = 'http://127.0.0.1:8787' } = {}) {
   const kid = `dev-${base32(8).toLowerCase()}`;
   const admin = adminPair();
   // Keys in slots, as production keeps them (see scripts/rotate.mjs).
   return {
-    ...(insecureTestRoutes ? { INSECURE_TEST_ROUTES: 'true' } : {}),
     REGION: 'us-east-1',
     ISSUER: issuer,
     INSECURE_HTTP_ISSUERS: '127.0.0.1,localhost',

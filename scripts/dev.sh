@@ -12,8 +12,9 @@ npx node scripts/dev-vars.mjs
 bash scripts/build-browser.sh
 bash scripts/build-worker.sh
 
-# The development OpenID provider for the demo's "Sign in" (dev only).
-npx node scripts/dev-idp.mjs http://127.0.0.1:8787/ &
+# The development OpenID provider for the demo's "Sign in" (dev only), on
+# 127.0.0.1:8788; the demo page learns it from www/demo-config.json.
+npx node scripts/dev-idp.mjs --demo-config www/demo-config.json http://127.0.0.1:8787/ &
 idp_pid=$!
 # The development upstream behind /api/demo/ (answers who called; dev only).
 npx node scripts/dev-upstream.mjs &

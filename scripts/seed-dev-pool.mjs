@@ -1,20 +1,31 @@
 // Seeds the development identity pool, idempotently: imported with a fixed
 // id (so the README can name it), guests allowed, the local OpenID provider
-// configured, a role for guests and for signed-in users with the policies of
-// the common case (scripts/dev-policies/*.json), and the API route `demo` to
-// the development upstream (scripts/dev-upstream.mjs).
+// (scripts/dev-idp.mjs, on 127.0.0.1:8788 unless told) configured, a role
+// for guests and for signed-in users with the policies of the common case
+// (scripts/dev-policies/*.json), and the API route `demo` to the
+// development upstream (scripts/dev-upstream.mjs).
 import { readFileSync } from 'node:fs';
 import { parseVars } from './dev-vars.mjs';
+import { DEV_CLIENT_ID, DEV_IDP_PORT } from './dev-idp.mjs';
 import { signedCall } from './lib/admin.mjs';
 
 export const DEV_POOL_ID = 'us-east-1:0c09a7e0-de70-4000-8000-000000000001';
 
-export const DEV_POOL = {
-  IdentityPoolId: DEV_POOL_ID,
-  IdentityPoolName: 'cognate-dev',
-  AllowUnauthenticatedIdentities: true,
-  SupportedLoginProviders: { '127.0.0.1:8788': 'cognate-demo' },
-};
+/** The issuer of the development OpenID provider that scripts/dev.sh starts. */
+export const DEV_IDP_ISSUER = `http://127.0.0.1:${DEV_IDP_PORT}`;
+
+/**
+ * The dev pool with the development OpenID provider at `idpIssuer` as its
+ * login provider (named by its URL without the scheme, e.g. `127.0.0.1:8788`).
+ */
+export function devPool(idpIssuer = DEV_IDP_ISSUER) {
+  return {
+    IdentityPoolId: DEV_POOL_ID,
+    IdentityPoolName: 'cognate-dev',
+    AllowUnauthenticatedIdentities: true,
+    SupportedLoginProviders: { [new URL(idpIssuer).host]: DEV_CLIENT_ID },
+  };
+}
 
 export const DEV_ROLES = {
   unauthenticated: 'arn:aws:iam::000000000000:role/cognate-dev-guest',
@@ -46,12 +57,16 @@ async function must(call, what) {
   return r.body;
 }
 
-/** Creates or refreshes the dev pool at `endpoint` with the admin key pair in `vars`. */
-export async function seedDevPool(endpoint, vars) {
+/**
+ * Creates or refreshes the dev pool at `endpoint` with the admin key pair in
+ * `vars`, signing in through the development OpenID provider at `idpIssuer`.
+ */
+export async function seedDevPool(endpoint, vars, { idpIssuer = DEV_IDP_ISSUER } = {}) {
   const admin = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
-  let r = await signedCall(endpoint, admin, 'ImportIdentityPool', DEV_POOL);
+  const pool = devPool(idpIssuer);
+  let r = await signedCall(endpoint, admin, 'ImportIdentityPool', pool);
   if (r.status !== 200 && r.body?.__type === 'ResourceConflictException') {
-    r = await signedCall(endpoint, admin, 'UpdateIdentityPool', DEV_POOL);
+    r = await signedCall(endpoint, admin, 'UpdateIdentityPool', pool);
   }
   if (r.status !== 200) throw new Error(`seeding the dev pool failed: ${JSON.stringify(r.body)}`);
   r = await signedCall(endpoint, admin, 'SetIdentityPoolRoles', { IdentityPoolId: DEV_POOL_ID, Roles: DEV_ROLES });
@@ -73,5 +88,5 @@ export async function seedDevPool(endpoint, vars) {
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop())) {
   const vars = parseVars(readFileSync(new URL('../.dev.vars', import.meta.url), 'utf8'));
   const endpoint = process.argv[2] ?? 'http://127.0.0.1:8787';
-  console.log(await seedDevPool(endpoint, vars));
+  console.log(await seedDevPool(endpoint, vars, { idpIssuer: process.argv[3] ?? DEV_IDP_ISSUER }));
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every test — format
-# and lint checks, the native core tests, the fuzz targets' seeds, the Worker
-# build, and the end-to-end suite against that build in workerd.
+# and lint checks, the native core tests, the fuzz targets' seeds, the
+# release Worker's build (checked for test-only routes), and the end-to-end
+# suite against the test Worker in workerd.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,7 +38,7 @@ npm run --silent test:vite
 echo "==> cognate-admin's command line"
 npm run --silent test:admin
 
-echo "==> building the Worker"
+echo "==> building the release Worker (no test-only route; the end-to-end run builds the test Worker)"
 bash scripts/build-worker.sh
 echo "==> wrangler deploy --dry-run of the real configuration, with no secret in wrangler.toml"
 if grep -Eq '^[[:space:]]*(SIGNING_KEY[A-Z0-9_]*|HASH_KEY|CREDENTIAL_KEY[A-Z0-9_]*|ADMIN_ACCESS_KEY_ID[_0-9]*|ADMIN_SECRET_ACCESS_KEY[_0-9]*|INSECURE_[A-Z_]*)[[:space:]]*=' wrangler.toml; then
@@ -49,5 +50,7 @@ WRANGLER_SEND_METRICS=false CLOUDFLARE_CF_FETCH_ENABLED=false \
   || { cat target/deploy-dry-run.log >&2; exit 1; }
 grep -q -- '--dry-run: exiting now' target/deploy-dry-run.log || { cat target/deploy-dry-run.log >&2; exit 1; }
 grep 'Total Upload' target/deploy-dry-run.log
+echo "==> the release Worker has no test-only route (not in its wasm; 404 in workerd)"
+node scripts/check-release-worker.mjs
 echo "==> end-to-end tests (workerd, AWS SDK for JavaScript, boto3, AWS CLI, jose, Chromium)"
 npm run --silent test:e2e

@@ -26,6 +26,7 @@
 //! detail, without secrets, goes to the log.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod core;
 

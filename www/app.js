@@ -6,8 +6,25 @@ import { IdentityPool } from './pkg/index.js';
 import { encodeS3, signRequest, signS3Request } from './vendor/sigv4.js';
 
 const DEV_POOL = 'us-east-1:0c09a7e0-de70-4000-8000-000000000001';
-// The development OpenID provider that `scripts/dev.sh` starts.
-const IDP = { issuer: 'http://127.0.0.1:8788', clientId: 'cognate-demo', redirectUri: `${location.origin}/`, scope: 'openid email' };
+
+/**
+ * The OpenID provider of "Sign in", from demo-config.json beside this page
+ * (the Worker serves it from its assets: scripts/dev.sh writes it for the
+ * development provider it starts, the end-to-end run for its own); null
+ * without one, and then the demo offers no sign-in.
+ */
+async function signInProvider() {
+  try {
+    const response = await fetch(new URL('demo-config.json', location.href));
+    if (!response.ok) return null;
+    const { signIn } = await response.json();
+    if (typeof signIn?.issuer !== 'string' || typeof signIn?.clientId !== 'string') return null;
+    return { issuer: signIn.issuer, clientId: signIn.clientId, redirectUri: `${location.origin}/`, scope: 'openid email' };
+  } catch {
+    return null;
+  }
+}
+const IDP = await signInProvider();
 const params = new URLSearchParams(location.search);
 const pool = new IdentityPool({
   endpoint: location.origin,
@@ -30,7 +47,7 @@ async function refresh() {
     $('expiry').textContent = creds.expiration.toLocaleTimeString();
     $('status').textContent = signedIn ? 'Signed in' : 'Guest';
     $('status').classList.toggle('signed-in', signedIn);
-    $('signin').hidden = signedIn;
+    $('signin').hidden = signedIn || !IDP;
     $('signout').textContent = signedIn ? 'Sign out' : 'Start over as a new guest';
     $('error').hidden = true;
     await listFiles(creds.identityId);

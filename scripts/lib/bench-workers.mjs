@@ -37,11 +37,14 @@ export async function start(worker, port = 0) {
   return { mf, endpoint: url.origin };
 }
 
-/** The Miniflare options of the built cognate Worker with `vars` (wrangler.toml's plus secrets). */
-export function cognateWorker(vars) {
+/**
+ * The Miniflare options of the built cognate Worker with `vars` (wrangler.toml's
+ * plus secrets); `dir` is its build (build/, the release Worker, by default).
+ */
+export function cognateWorker(vars, dir = `${root}/build`) {
   const { r2, vars: tomlVars } = wranglerConfig();
   return {
-    name: 'cognate', modules: true, scriptPath: `${WORKER_DIR}/shim.mjs`, modulesRoot: `${root}/build`, modulesRules,
+    name: 'cognate', modules: true, scriptPath: `${dir}/worker/shim.mjs`, modulesRoot: dir, modulesRules,
     bindings: { ...tomlVars, ...vars },
     kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
   };

@@ -10,7 +10,7 @@ use super::time::format_iso8601;
 
 /// The facts of a request that are not in its credentials.
 #[derive(Debug, Clone, Copy)]
-pub struct RequestFacts<'a> {
+pub(crate) struct RequestFacts<'a> {
     /// The client's address (`aws:SourceIp`), when the platform knows it.
     pub source_ip: Option<&'a str>,
     /// Whether the request came over TLS (`aws:SecureTransport`).
@@ -27,7 +27,7 @@ const COGNITO: &str = "cognito-identity.amazonaws.com";
 /// (`cognito-identity.amazonaws.com:sub`/`:aud`/`:amr`,
 /// `aws:PrincipalTag/<key>`, `aws:PrincipalArn`) and the request's
 /// (`aws:SourceIp`, `aws:CurrentTime`, `aws:EpochTime`, `aws:SecureTransport`).
-pub fn request_context(
+pub(crate) fn request_context(
     claims: &SessionClaims,
     facts: RequestFacts<'_>,
     action: &str,
@@ -52,13 +52,13 @@ pub fn request_context(
 }
 
 /// Whether the identity holding `claims` is signed in (its `amr` says so).
-pub fn is_authenticated(claims: &SessionClaims) -> bool {
+pub(crate) fn is_authenticated(claims: &SessionClaims) -> bool {
     claims.amr.iter().any(|m| m == "authenticated")
 }
 
 /// IAM's decision on `context` under `policies` (a role without policies
 /// opens nothing).
-pub fn decide(policies: &[PolicyDocument], context: &RequestContext) -> Decision {
+pub(crate) fn decide(policies: &[PolicyDocument], context: &RequestContext) -> Decision {
     evaluate(policies, context)
 }
 

@@ -1,7 +1,7 @@
 //! The pool authority's rules: every change of a pool or of its identities is
 //! a [`Command`] decided here, on the consistent state of a [`Ledger`], in one
 //! synchronous step. The Durable Object (and natively the
-//! [`super::memory::MemoryAuthority`]) only runs [`execute`] and carries the
+//! `core::memory::MemoryAuthority`) only runs [`execute`] and carries the
 //! resulting mutations through to the read store.
 
 mod developer;

@@ -7,17 +7,17 @@
 /// Refresh this long before the server says credentials expire: more than
 /// the AWS SDK's own 5-minute window, so the SDK never holds credentials it
 /// considers expired.
-pub const REFRESH_MARGIN_SECONDS: f64 = 7.0 * 60.0;
+pub(crate) const REFRESH_MARGIN_SECONDS: f64 = 7.0 * 60.0;
 
 /// The device clock's offset from the server's, in seconds
 /// (`server time − device time`), learnt from a response's `Date` header.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Skew(pub f64);
+pub(crate) struct Skew(pub f64);
 
 impl Skew {
     /// The skew seen when a response dated `server_seconds` arrived at
     /// `device_seconds`. `Date` has whole seconds: offsets under 2 s are noise.
-    pub fn observe(server_seconds: f64, device_seconds: f64) -> Self {
+    pub(crate) fn observe(server_seconds: f64, device_seconds: f64) -> Self {
         let offset = server_seconds - device_seconds;
         if offset.abs() < 2.0 {
             Self(0.0)
@@ -27,31 +27,31 @@ impl Skew {
     }
 
     /// The server's time now, given the device's.
-    pub fn server_now(self, device_seconds: f64) -> f64 {
+    pub(crate) fn server_now(self, device_seconds: f64) -> f64 {
         device_seconds + self.0
     }
 
     /// A server time in the device's clock.
-    pub fn to_device(self, server_seconds: f64) -> f64 {
+    pub(crate) fn to_device(self, server_seconds: f64) -> f64 {
         server_seconds - self.0
     }
 }
 
 /// Whether credentials expiring at `expiration` (server epoch seconds) must
 /// be refreshed at device time `device_now`.
-pub fn needs_refresh(expiration: f64, device_now: f64, skew: Skew) -> bool {
+pub(crate) fn needs_refresh(expiration: f64, device_now: f64, skew: Skew) -> bool {
     expiration - skew.server_now(device_now) <= REFRESH_MARGIN_SECONDS
 }
 
 /// The storage key of `name` for pool `pool_id`: every pool has its own
 /// namespace, so two apps (or pools) on one origin never share an identity.
-pub fn storage_key(pool_id: &str, name: &str) -> String {
+pub(crate) fn storage_key(pool_id: &str, name: &str) -> String {
     ["cognate:", pool_id, ":", name].concat()
 }
 
 /// What to do when the service refuses a call about a cached identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recovery {
+pub(crate) enum Recovery {
     /// Forget the cached guest id and start again as a new guest (once).
     NewGuest,
     /// A signed-in identity needs a fresh login: tell the app.
@@ -62,7 +62,7 @@ pub enum Recovery {
 
 /// The recovery for error `error_type` on a call for a cached identity
 /// that is a guest (`guest`) or signed in, after `retried` recoveries.
-pub fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
+pub(crate) fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
     let identity_gone = matches!(error_type, "ResourceNotFoundException" | "NotAuthorizedException");
     match (identity_gone, guest, retried) {
         (true, true, false) => Recovery::NewGuest,
@@ -71,10 +71,10 @@ pub fn recovery(error_type: &str, guest: bool, retried: bool) -> Recovery {
     }
 }
 
-pub use super::percent::encode as percent_encode;
+pub(crate) use super::percent::encode as percent_encode;
 
 /// What an authorization request carries (OIDC code flow, PKCE S256).
-pub struct Authorization<'a> {
+pub(crate) struct Authorization<'a> {
     /// The provider's `authorization_endpoint`.
     pub endpoint: &'a str,
     /// The app's client id.
@@ -93,7 +93,7 @@ pub struct Authorization<'a> {
 
 impl Authorization<'_> {
     /// The URL to send the browser to.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         let mut scope = String::new();
         if !self.scope.split(' ').any(|s| s == "openid") {
             scope.push_str("openid ");
@@ -121,7 +121,7 @@ impl Authorization<'_> {
 }
 
 /// The `Logins` key of an OpenID issuer: its URL without the scheme.
-pub fn provider_name(issuer: &str) -> &str {
+pub(crate) fn provider_name(issuer: &str) -> &str {
     // A byte scan, not a substring search: the browser build stays small.
     let start = issuer.as_bytes().windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
     issuer.get(start..).unwrap_or(issuer).trim_end_matches('/')
@@ -131,7 +131,7 @@ pub fn provider_name(issuer: &str) -> &str {
 /// handed over: the issuer and the audience must be the ones expected, and
 /// after a code exchange the nonce too (a refreshed token has none to check:
 /// `expected.2` is `None`).
-pub fn check_id_token(
+pub(crate) fn check_id_token(
     iss: Option<&str>,
     aud: &[String],
     nonce: Option<&str>,

@@ -1,9 +1,9 @@
-//! Configuration: non-secret vars (`REGION`, `ISSUER`, the `insecure_`
-//! switches, the endpoints of AWS STS and the social providers) and the
-//! secrets (`HASH_KEY`, `CREDENTIAL_KEYS`, `SIGNING_KEYS`, the admin key
-//! pairs — or their rotating slots, see `key_slots` — and Facebook apps'
-//! secrets), read once from whatever the platform offers through a lookup
-//! function.
+//! Configuration: non-secret vars (`REGION`, `ISSUER`, the
+//! `INSECURE_HTTP_ISSUERS` switch, the endpoints of AWS STS and the social
+//! providers) and the secrets (`HASH_KEY`, `CREDENTIAL_KEYS`,
+//! `SIGNING_KEYS`, the admin key pairs — or their rotating slots, see
+//! `key_slots` — and Facebook apps' secrets), read once from whatever the
+//! platform offers through a lookup function.
 
 use super::key_slots;
 use super::keys::{AdminKey, CredentialKeys, HashKey, KeyError, RouteKey};
@@ -63,8 +63,6 @@ pub struct Config {
     pub gateway_timeout_seconds: u32,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
-    /// Serve the test-only routes (end-to-end tests and benchmarks only).
-    pub insecure_test_routes: bool,
 }
 
 /// The secrets.
@@ -163,7 +161,6 @@ impl Config {
         let insecure_http_issuers: Vec<String> = var("INSECURE_HTTP_ISSUERS")
             .map(|v| v.split(',').map(|h| h.trim().to_owned()).filter(|h| !h.is_empty()).collect())
             .unwrap_or_default();
-        let insecure_test_routes = var("INSECURE_TEST_ROUTES").is_some_and(|v| v == "true" || v == "1");
         let account_id = var("ACCOUNT_ID").unwrap_or_else(|| DEFAULT_ACCOUNT_ID.to_owned());
         if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
             return Err(ConfigError::Invalid("ACCOUNT_ID", "must be 12 digits"));
@@ -220,7 +217,6 @@ impl Config {
             facebook_graph_url,
             gateway_timeout_seconds,
             insecure_http_issuers,
-            insecure_test_routes,
         })
     }
 }

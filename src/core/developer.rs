@@ -15,11 +15,11 @@ use super::keys::HashKey;
 
 const NONCE_LEN: usize = 24;
 /// Longest developer user identifier the API model allows.
-pub const MAX_USER_ID_LEN: usize = 1024;
+pub(crate) const MAX_USER_ID_LEN: usize = 1024;
 
 /// `user_id` of the pool's developer provider, sealed for the login `mac`:
 /// base64url of nonce ‖ ciphertext.
-pub fn seal(hash_key: &HashKey, pool_id: &str, mac: &str, user_id: &str, rng: &dyn Random) -> String {
+pub(crate) fn seal(hash_key: &HashKey, pool_id: &str, mac: &str, user_id: &str, rng: &dyn Random) -> String {
     let mut nonce = [0u8; NONCE_LEN];
     rng.fill(&mut nonce);
     let cipher = XChaCha20Poly1305::new(&hash_key.developer_key(pool_id).into());
@@ -33,7 +33,7 @@ pub fn seal(hash_key: &HashKey, pool_id: &str, mac: &str, user_id: &str, rng: &d
 
 /// The user id sealed for the login `mac`, or `None` if it was not sealed
 /// so (another pool's, another login's, or altered).
-pub fn open(hash_key: &HashKey, pool_id: &str, mac: &str, sealed: &str) -> Option<String> {
+pub(crate) fn open(hash_key: &HashKey, pool_id: &str, mac: &str, sealed: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
     if bytes.len() < NONCE_LEN {
         return None;

@@ -16,18 +16,20 @@ use super::credentials::SessionClaims;
 use super::protocol::HttpResponse;
 
 /// Where the gateway's routes start.
-pub const API_PREFIX: &str = "/api/";
+pub(crate) const API_PREFIX: &str = "/api/";
 /// The SigV4 service name requests to the gateway are signed for.
-pub const SIGNING_SERVICE: &str = "execute-api";
+pub(crate) const SIGNING_SERVICE: &str = "execute-api";
 /// The IAM action the gateway checks.
-pub const INVOKE_ACTION: &str = "execute-api:Invoke";
+pub(crate) const INVOKE_ACTION: &str = "execute-api:Invoke";
 /// Longest upstream a route may name (it rides in KV metadata).
-pub const MAX_UPSTREAM_CHARS: usize = 512;
+pub(crate) const MAX_UPSTREAM_CHARS: usize = 512;
 /// Largest request body the gateway takes: a body is read whole to check
-/// its signature (the payload hash is part of it) before it is forwarded.
-pub const MAX_BODY_BYTES: usize = 10 << 20;
+/// its signature (the payload hash is part of it) before it is forwarded
+/// (the Worker reads the body).
+#[cfg(feature = "edge")]
+pub(crate) const MAX_BODY_BYTES: usize = 10 << 20;
 /// The prefix of the identity headers the gateway adds.
-pub const IDENTITY_HEADER_PREFIX: &str = "x-cognate-";
+pub(crate) const IDENTITY_HEADER_PREFIX: &str = "x-cognate-";
 
 /// Where a route sends its requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +44,6 @@ impl Upstream {
     /// Reads an `Upstream` member: `https://host[:port][/base]`, `http://`
     /// only for `insecure_http_hosts`, or `service:<BINDING>`; no user info,
     /// query or fragment.
-    ///
-    /// ```
-    /// use cognate::core::gateway::Upstream;
-    /// let none: &[String] = &[];
-    /// assert_eq!(Upstream::parse("https://api.example.com/v1/", none), Ok(Upstream::Url("https://api.example.com/v1".into())));
-    /// assert_eq!(Upstream::parse("service:BACKEND", none), Ok(Upstream::Service("BACKEND".into())));
-    /// assert!(Upstream::parse("http://api.example.com", none).is_err());
-    /// assert!(Upstream::parse("http://127.0.0.1:9000", &["127.0.0.1".to_owned()]).is_ok());
-    /// ```
     pub fn parse(text: &str, insecure_http_hosts: &[String]) -> Result<Self, String> {
         if let Some(binding) = text.strip_prefix("service:") {
             let ok = !binding.is_empty() && binding.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -91,7 +84,7 @@ impl Upstream {
 
 /// A request path under the gateway: the route's name and the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RoutePath<'a> {
+pub(crate) struct RoutePath<'a> {
     /// The route's name.
     pub name: &'a str,
     /// The rest of the path as sent (percent-encoded), empty or from a `/`.
@@ -99,7 +92,7 @@ pub struct RoutePath<'a> {
 }
 
 /// Splits `/api/<name>[/<rest>]`; `None` for other paths.
-pub fn route_path(path: &str) -> Option<RoutePath<'_>> {
+pub(crate) fn route_path(path: &str) -> Option<RoutePath<'_>> {
     let after = path.strip_prefix(API_PREFIX)?;
     let (name, rest) = match after.find('/') {
         Some(i) => after.split_at(i),
@@ -112,7 +105,7 @@ pub fn route_path(path: &str) -> Option<RoutePath<'_>> {
 /// without the leading `/`. `None` for what a proxy could resolve
 /// differently than the policy reads it: invalid UTF-8, dot segments,
 /// encoded slashes or backslashes.
-pub fn resource_path(rest: &str) -> Option<String> {
+pub(crate) fn resource_path(rest: &str) -> Option<String> {
     let mut out = String::with_capacity(rest.len());
     for (i, segment) in rest.split('/').enumerate().skip(1) {
         let decoded = super::percent::decode(segment)?;
@@ -128,21 +121,13 @@ pub fn resource_path(rest: &str) -> Option<String> {
 }
 
 /// The resource `execute-api:Invoke` is checked on.
-///
-/// ```
-/// use cognate::core::gateway::invoke_arn;
-/// assert_eq!(
-///     invoke_arn("us-east-1", "000000000000", "demo", "GET", "users/me"),
-///     "arn:aws:execute-api:us-east-1:000000000000:demo/$default/GET/users/me"
-/// );
-/// ```
-pub fn invoke_arn(region: &str, account: &str, name: &str, method: &str, resource_path: &str) -> String {
+pub(crate) fn invoke_arn(region: &str, account: &str, name: &str, method: &str, resource_path: &str) -> String {
     format!("arn:aws:execute-api:{region}:{account}:{name}/$default/{method}/{resource_path}")
 }
 
 /// The URL of an upstream request: the base, the rest of the path as sent,
 /// the query as sent.
-pub fn upstream_url(base: &str, rest: &str, query: &str) -> String {
+pub(crate) fn upstream_url(base: &str, rest: &str, query: &str) -> String {
     let mut url = format!("{base}{rest}");
     if !query.is_empty() {
         url.push('?');
@@ -173,7 +158,7 @@ const DROPPED: [&str; 14] = [
 /// The headers to send upstream: the client's, less the signature, the
 /// session token, hop-by-hop headers and any
 /// `x-cognate-*`, plus the caller's identity.
-pub fn forward_headers(incoming: &[(String, String)], claims: &SessionClaims) -> Vec<(String, String)> {
+pub(crate) fn forward_headers(incoming: &[(String, String)], claims: &SessionClaims) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = incoming
         .iter()
         .filter(|(name, _)| {
@@ -279,6 +264,26 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+
+    #[test]
+    fn upstreams_are_https_urls_service_bindings_or_http_for_named_hosts() {
+        let none: &[String] = &[];
+        assert_eq!(
+            Upstream::parse("https://api.example.com/v1/", none),
+            Ok(Upstream::Url("https://api.example.com/v1".into()))
+        );
+        assert_eq!(Upstream::parse("service:BACKEND", none), Ok(Upstream::Service("BACKEND".into())));
+        assert!(Upstream::parse("http://api.example.com", none).is_err());
+        assert!(Upstream::parse("http://127.0.0.1:9000", &["127.0.0.1".to_owned()]).is_ok());
+    }
+
+    #[test]
+    fn the_invoke_arn_names_region_account_route_method_and_path() {
+        assert_eq!(
+            invoke_arn("us-east-1", "000000000000", "demo", "GET", "users/me"),
+            "arn:aws:execute-api:us-east-1:000000000000:demo/$default/GET/users/me"
+        );
+    }
 
     #[test]
     fn upstreams_are_https_bindings_or_allowed_http() {

@@ -120,7 +120,8 @@ impl RouteKey {
     }
 
     /// A key from raw bytes, for tests.
-    pub fn for_tests(bytes: &[u8; 32]) -> Self {
+    #[cfg(test)]
+    pub(crate) fn for_tests(bytes: &[u8; 32]) -> Self {
         Self(*bytes)
     }
 }

@@ -1,9 +1,9 @@
 //! The pool authority's consistent state (a [`Ledger`]: SQLite in the
-//! Durable Object, a map natively) and the outbox that carries each change
-//! through to the read store, retried until the store has taken it.
+//! Durable Object, a map in the test doubles) and the outbox that carries
+//! each change through to the read store, retried until the store has taken
+//! it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -59,66 +59,6 @@ pub trait Ledger {
     fn pending(&self, limit: usize) -> Result<Vec<(u64, Mutation)>, LedgerError>;
     /// Drops the queued mutation `seq` (the store has it).
     fn acknowledge(&mut self, seq: u64) -> Result<(), LedgerError>;
-}
-
-/// A [`Ledger`] in memory: the native stand-in for the Durable Object's
-/// SQLite tables, with the same semantics.
-#[derive(Debug, Default)]
-pub struct MemoryLedger {
-    entries: BTreeMap<String, String>,
-    outbox: BTreeMap<u64, Mutation>,
-    next_seq: u64,
-}
-
-impl MemoryLedger {
-    /// Every entry, in key order.
-    pub fn entries(&self) -> Vec<(String, String)> {
-        self.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-    }
-}
-
-impl Ledger for MemoryLedger {
-    fn get(&self, key: &str) -> Result<Option<String>, LedgerError> {
-        Ok(self.entries.get(key).cloned())
-    }
-
-    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, LedgerError> {
-        let range = self.entries.range(prefix.to_owned()..);
-        Ok(range.take_while(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
-    }
-
-    fn keys_after(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, LedgerError> {
-        use std::ops::Bound;
-        let start = match after {
-            Some(a) if a >= prefix => Bound::Excluded(a.to_owned()),
-            _ => Bound::Included(prefix.to_owned()),
-        };
-        let range = self.entries.range((start, Bound::Unbounded));
-        Ok(range.take_while(|(k, _)| k.starts_with(prefix)).take(limit).map(|(k, _)| k.clone()).collect())
-    }
-
-    fn commit(&mut self, mutation: Mutation) -> Result<(), LedgerError> {
-        match &mutation {
-            Mutation::Put { key, value, .. } => {
-                self.entries.insert(key.clone(), value.clone());
-            }
-            Mutation::Delete { key } => {
-                self.entries.remove(key);
-            }
-        }
-        self.next_seq += 1;
-        self.outbox.insert(self.next_seq, mutation);
-        Ok(())
-    }
-
-    fn pending(&self, limit: usize) -> Result<Vec<(u64, Mutation)>, LedgerError> {
-        Ok(self.outbox.iter().take(limit).map(|(s, m)| (*s, m.clone())).collect())
-    }
-
-    fn acknowledge(&mut self, seq: u64) -> Result<(), LedgerError> {
-        self.outbox.remove(&seq);
-        Ok(())
-    }
 }
 
 /// Most mutations one flush writes (a Worker invocation has a subrequest
@@ -188,6 +128,7 @@ fn unavailable(e: LedgerError) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::memory::MemoryLedger;
 
     fn put(k: &str, v: &str) -> Mutation {
         Mutation::Put { key: k.into(), value: v.into(), metadata: None }

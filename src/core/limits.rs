@@ -112,12 +112,12 @@ pub(crate) struct CountingLimiter {
 
 #[cfg(test)]
 impl CountingLimiter {
-    pub fn new(allowed: u32) -> Self {
+    pub(crate) fn new(allowed: u32) -> Self {
         Self { allowed: std::cell::Cell::new(allowed), counts: RefCell::default() }
     }
 
     /// How many events of `limit` were counted under `key`.
-    pub fn count(&self, limit: Limit, key: &str) -> u32 {
+    pub(crate) fn count(&self, limit: Limit, key: &str) -> u32 {
         self.counts.borrow().get(&(Self::name(limit), key.to_owned())).copied().unwrap_or(0)
     }
 

@@ -1,7 +1,10 @@
-//! In-memory backings for native tests and tools: [`MemoryStore`], a read
-//! store with Workers KV's limits that can lag behind writes like KV does
-//! across locations, and [`MemoryAuthority`], pool authorities over
-//! [`MemoryLedger`]s that write through to a store as the Durable Object does.
+//! In-memory test doubles for native tests, benchmarks and the fuzz crate
+//! (compiled only for tests and with the `testing` feature, never into a
+//! Worker or the browser package): [`MemoryStore`], a read store with
+//! Workers KV's limits that can lag behind writes like KV does across
+//! locations, [`MemoryLedger`], the Durable Object's tables as a map, and
+//! [`MemoryAuthority`], pool authorities over [`MemoryLedger`]s that write
+//! through to a store as the Durable Object does.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -15,8 +18,68 @@ use super::background::{self, Next};
 use super::capabilities::{Authority, Clock};
 use super::error::ApiError;
 use super::ids::RouteTag;
-use super::ledger::{Flushed, MemoryLedger, WriteThrough};
+use super::ledger::{Flushed, Ledger, LedgerError, Mutation, WriteThrough};
 use super::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, MAX_LIST_LIMIT};
+
+/// A [`Ledger`] in memory: the native stand-in for the Durable Object's
+/// SQLite tables, with the same semantics.
+#[derive(Debug, Default)]
+pub struct MemoryLedger {
+    entries: BTreeMap<String, String>,
+    outbox: BTreeMap<u64, Mutation>,
+    next_seq: u64,
+}
+
+impl MemoryLedger {
+    /// Every entry, in key order.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        self.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    }
+}
+
+impl Ledger for MemoryLedger {
+    fn get(&self, key: &str) -> Result<Option<String>, LedgerError> {
+        Ok(self.entries.get(key).cloned())
+    }
+
+    fn keys_with_prefix(&self, prefix: &str) -> Result<Vec<String>, LedgerError> {
+        let range = self.entries.range(prefix.to_owned()..);
+        Ok(range.take_while(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
+    }
+
+    fn keys_after(&self, prefix: &str, after: Option<&str>, limit: usize) -> Result<Vec<String>, LedgerError> {
+        use std::ops::Bound;
+        let start = match after {
+            Some(a) if a >= prefix => Bound::Excluded(a.to_owned()),
+            _ => Bound::Included(prefix.to_owned()),
+        };
+        let range = self.entries.range((start, Bound::Unbounded));
+        Ok(range.take_while(|(k, _)| k.starts_with(prefix)).take(limit).map(|(k, _)| k.clone()).collect())
+    }
+
+    fn commit(&mut self, mutation: Mutation) -> Result<(), LedgerError> {
+        match &mutation {
+            Mutation::Put { key, value, .. } => {
+                self.entries.insert(key.clone(), value.clone());
+            }
+            Mutation::Delete { key } => {
+                self.entries.remove(key);
+            }
+        }
+        self.next_seq += 1;
+        self.outbox.insert(self.next_seq, mutation);
+        Ok(())
+    }
+
+    fn pending(&self, limit: usize) -> Result<Vec<(u64, Mutation)>, LedgerError> {
+        Ok(self.outbox.iter().take(limit).map(|(s, m)| (*s, m.clone())).collect())
+    }
+
+    fn acknowledge(&mut self, seq: u64) -> Result<(), LedgerError> {
+        self.outbox.remove(&seq);
+        Ok(())
+    }
+}
 
 #[derive(Debug, Clone)]
 struct Version {

@@ -3,18 +3,19 @@
 //! storage, time, randomness and signing arrive as capabilities.
 
 #[cfg(feature = "server")]
-pub mod access;
+pub(crate) mod access;
 pub mod authority;
 pub mod background;
 pub mod capabilities;
-pub mod client;
+#[cfg(any(test, feature = "browser"))]
+pub(crate) mod client;
 pub mod config;
 pub mod credentials;
 #[cfg(feature = "server")]
-pub mod developer;
+pub(crate) mod developer;
 pub mod error;
 #[cfg(feature = "server")]
-pub mod gateway;
+pub(crate) mod gateway;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod isolate_cache;
@@ -25,16 +26,17 @@ pub mod ledger;
 pub mod limits;
 #[cfg(feature = "server")]
 pub mod login;
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod model;
-pub mod percent;
+pub(crate) mod percent;
 #[cfg(feature = "server")]
 pub mod policy;
 pub mod principal;
 pub mod protocol;
-pub mod records;
+pub(crate) mod records;
 #[cfg(feature = "server")]
-pub mod roles;
+pub(crate) mod roles;
 #[cfg(feature = "server")]
 pub mod s3;
 #[cfg(feature = "server")]
@@ -46,10 +48,10 @@ pub mod store;
 #[cfg(feature = "server")]
 pub mod sts;
 pub mod time;
-pub mod token;
+pub(crate) mod token;
 pub mod validate;
 #[cfg(feature = "server")]
-pub mod xml_tree;
+pub(crate) mod xml_tree;
 
 #[cfg(test)]
 pub(crate) mod testing;

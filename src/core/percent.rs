@@ -5,14 +5,8 @@
 
 /// Percent-decodes `%XX` (a `+` stays a plus); `None` for a `%` without
 /// two hex digits or a result that is not UTF-8.
-///
-/// ```
-/// use cognate::core::percent::decode;
-/// assert_eq!(decode("a%2Fb+c%20d").as_deref(), Some("a/b+c d"));
-/// assert_eq!(decode("%zz"), None);
-/// assert_eq!(decode("%FF"), None);
-/// ```
-pub fn decode(value: &str) -> Option<String> {
+#[cfg(any(test, feature = "server"))]
+pub(crate) fn decode(value: &str) -> Option<String> {
     let bytes = value.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -33,12 +27,7 @@ pub fn decode(value: &str) -> Option<String> {
 
 /// Percent-encodes `value` for a URL query or a form body (RFC 3986's
 /// unreserved characters kept, everything else `%XX` in upper case).
-///
-/// ```
-/// use cognate::core::percent::encode;
-/// assert_eq!(encode("a b/c=d~"), "a%20b%2Fc%3Dd~");
-/// ```
-pub fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
@@ -51,4 +40,19 @@ pub fn encode(value: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decoding_is_strict_and_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(decode("a%2Fb+c%20d").as_deref(), Some("a/b+c d"));
+        assert_eq!(decode("%zz"), None);
+        assert_eq!(decode("%4"), None);
+        assert_eq!(decode("%FF"), None, "not UTF-8");
+        assert_eq!(encode("a b/c=d~"), "a%20b%2Fc%3Dd~");
+        assert_eq!(decode(&encode("ü/%+ x")).as_deref(), Some("ü/%+ x"));
+    }
 }

@@ -4,7 +4,6 @@
 
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use sha2::Digest as _;
 
 use super::error::{ApiError, ErrorKind};
 use super::time::format_http_date;
@@ -72,7 +71,9 @@ impl HttpRequest {
 
     /// Signs the request with SigV4 as an AWS SDK does — adds `x-amz-date`,
     /// the security token if any, and `authorization`, signing every header
-    /// — for tests, benchmarks and tools that play the client.
+    /// — for tests, benchmarks and tools that play the client (feature
+    /// `testing`).
+    #[cfg(any(test, feature = "testing"))]
     pub fn sign(&mut self, credentials: (&str, &str, Option<&str>), region: &str, service: &str, now: u64) {
         let (key_id, secret, token) = credentials;
         let amz_date = super::time::format_amz_date(now);
@@ -93,7 +94,7 @@ impl HttpRequest {
             request_time: now,
             security_token: token.map(str::to_owned),
             flavor: super::sigv4::Flavor::Standard,
-            payload: super::sigv4::PayloadMode::Hash(sha2::Sha256::digest(&self.body).into()),
+            payload: super::sigv4::PayloadMode::Hash(<sha2::Sha256 as sha2::Digest>::digest(&self.body).into()),
             presigned_expires: None,
         };
         let signature = super::sigv4::signature(&self.as_signed(), &auth, secret);

@@ -48,7 +48,8 @@ impl PoolRecord {
 }
 
 /// The name in a pool key's metadata.
-pub fn pool_name_from_metadata(metadata: &str) -> Option<String> {
+#[cfg(any(test, feature = "server"))]
+pub(crate) fn pool_name_from_metadata(metadata: &str) -> Option<String> {
     let v: serde_json::Value = serde_json::from_str(metadata).ok()?;
     v.get("name")?.as_str().map(str::to_owned)
 }
@@ -102,7 +103,7 @@ pub struct IdentityRecord {
 
 /// The description kept in a member key's metadata.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberMetadata {
+pub(crate) struct MemberMetadata {
     /// Provider names; `None` when they did not fit (read the record).
     #[serde(rename = "l", skip_serializing_if = "Option::is_none")]
     pub logins: Option<Vec<String>>,
@@ -168,12 +169,12 @@ impl IdentityRecord {
 
 /// IAM's limit on all inline policies of one role together, in characters
 /// without whitespace.
-pub const MAX_ROLE_POLICY_CHARS: usize = 10_240;
+pub(crate) const MAX_ROLE_POLICY_CHARS: usize = 10_240;
 
 /// A role's inline policies, each document kept as given (GetRolePolicy
 /// returns it so) and parsed again where it is used.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RolePolicies {
+pub(crate) struct RolePolicies {
     /// The role ARN.
     pub role_arn: String,
     /// Policy name → policy document (JSON text).

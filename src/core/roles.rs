@@ -18,7 +18,7 @@ use super::records::PoolRecord;
 
 /// What the role choice needs to know of one verified login.
 #[derive(Debug, Clone, Copy)]
-pub struct LoginFacts<'a> {
+pub(crate) struct LoginFacts<'a> {
     /// The provider name (the `Logins` key).
     pub provider: &'a str,
     /// The provider's kind.
@@ -31,7 +31,7 @@ pub struct LoginFacts<'a> {
 
 impl LoginFacts<'_> {
     /// The key of this login's role mapping.
-    pub fn mapping_key(&self) -> String {
+    pub(crate) fn mapping_key(&self) -> String {
         match self.kind {
             ProviderKind::CognitoUserPool => format!("{}:{}", self.provider, self.client_id),
             _ => self.provider.to_owned(),
@@ -52,7 +52,7 @@ fn scalar(v: &Value) -> Option<String> {
 
 /// Whether `rule` matches `claims`. `NotEqual` on a missing claim does not
 /// match (the rule is skipped); `Contains` on an array matches an element.
-pub fn rule_matches(rule: &MappingRule, claims: &Claims) -> bool {
+pub(crate) fn rule_matches(rule: &MappingRule, claims: &Claims) -> bool {
     let (Some(claim), Some(kind), Some(expected)) = (&rule.claim, &rule.match_type, &rule.value) else { return false };
     let Some(actual) = claims.0.get(claim) else { return false };
     if let Value::Array(items) = actual {
@@ -107,7 +107,7 @@ fn authenticated_role(pool: &PoolRecord) -> Result<String, ApiError> {
 }
 
 /// The role for `logins` (sorted by provider name) in `pool`.
-pub fn resolve(
+pub(crate) fn resolve(
     pool: &PoolRecord,
     logins: &[LoginFacts<'_>],
     custom_role_arn: Option<&str>,

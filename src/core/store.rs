@@ -1,4 +1,4 @@
-//! The read store (Workers KV in the Worker, [`super::memory::MemoryStore`]
+//! The read store (Workers KV in the Worker, `core::memory::MemoryStore`
 //! natively) and the key schema of everything cognate keeps in it. The
 //! schema is written down in `storage-schema.md` beside this file.
 #![allow(async_fn_in_trait)]

@@ -17,22 +17,22 @@ use super::model::IdentityPool;
 use super::records::PoolRecord;
 
 /// Runs a future to completion on this thread.
-pub fn block_on<F: Future>(f: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(f: F) -> F::Output {
     futures_executor::block_on(f)
 }
 
 /// A clock that moves only when told.
 #[derive(Debug)]
-pub struct ManualClock(Cell<u64>);
+pub(crate) struct ManualClock(Cell<u64>);
 
 impl ManualClock {
     /// A clock at `now`.
-    pub fn new(now: u64) -> Self {
+    pub(crate) fn new(now: u64) -> Self {
         Self(Cell::new(now))
     }
 
     /// Moves the clock forward.
-    pub fn advance(&self, seconds: u64) {
+    pub(crate) fn advance(&self, seconds: u64) {
         self.0.set(self.0.get() + seconds);
     }
 }
@@ -46,14 +46,14 @@ impl Clock for ManualClock {
 /// Deterministic bytes (SHA-256 in counter mode over a seed): repeatable
 /// tests, never used outside them.
 #[derive(Debug)]
-pub struct SeededRandom {
+pub(crate) struct SeededRandom {
     seed: u64,
     counter: RefCell<u64>,
 }
 
 impl SeededRandom {
     /// A source seeded with `seed`.
-    pub fn new(seed: u64) -> Self {
+    pub(crate) fn new(seed: u64) -> Self {
         Self { seed, counter: RefCell::new(0) }
     }
 }
@@ -70,7 +70,7 @@ impl Random for SeededRandom {
 }
 
 /// ES256 in pure Rust.
-pub struct P256Signer {
+pub(crate) struct P256Signer {
     pub(crate) key: SigningKey,
     pub(crate) kid: String,
 }
@@ -87,7 +87,7 @@ impl Signer for P256Signer {
 }
 
 /// A pool record for tests.
-pub fn pool_record(pool_id: &str, guests: bool) -> PoolRecord {
+pub(crate) fn pool_record(pool_id: &str, guests: bool) -> PoolRecord {
     let config = IdentityPool {
         identity_pool_id: Some(pool_id.into()),
         identity_pool_name: Some("test pool".into()),
@@ -107,7 +107,7 @@ pub fn pool_record(pool_id: &str, guests: bool) -> PoolRecord {
 /// An identity provider for tests: ES256 keys, an issuer, discovery and
 /// JWKS documents served through the [`Http`] capability from memory, and
 /// ID tokens minted with any claims and header.
-pub struct TestIdp {
+pub(crate) struct TestIdp {
     /// The issuer URL.
     pub issuer: String,
     keys: RefCell<Vec<(String, SigningKey)>>,
@@ -124,7 +124,7 @@ pub struct TestIdp {
 #[cfg(feature = "server")]
 impl TestIdp {
     /// A provider at `http://<name>` with one key.
-    pub fn new(name: &str) -> Self {
+    pub(crate) fn new(name: &str) -> Self {
         let idp = Self {
             issuer: format!("http://{name}"),
             keys: RefCell::new(Vec::new()),
@@ -138,7 +138,7 @@ impl TestIdp {
     }
 
     /// Adds a new key that signs from now on (the old ones stay published).
-    pub fn rotate(&self) -> String {
+    pub(crate) fn rotate(&self) -> String {
         let kid = format!("k{}", self.keys.borrow().len() + 1);
         let mut seed = [0u8; 32];
         getrandom::getrandom(&mut seed).expect("randomness");
@@ -149,12 +149,12 @@ impl TestIdp {
 
     /// An ES256 token with `claims` and extra `header` members, signed by
     /// the newest key.
-    pub fn token_with(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
+    pub(crate) fn token_with(&self, header: serde_json::Value, claims: serde_json::Value) -> String {
         self.token_raw(header, &claims.to_string())
     }
 
     /// Like [`TestIdp::token_with`] with the claims as raw JSON text.
-    pub fn token_raw(&self, header: serde_json::Value, claims: &str) -> String {
+    pub(crate) fn token_raw(&self, header: serde_json::Value, claims: &str) -> String {
         use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         use base64::Engine;
         let keys = self.keys.borrow();
@@ -169,12 +169,12 @@ impl TestIdp {
     }
 
     /// Standard claims for `sub` at `now`, for client `app`.
-    pub fn claims(&self, sub: &str, now: u64) -> serde_json::Value {
+    pub(crate) fn claims(&self, sub: &str, now: u64) -> serde_json::Value {
         serde_json::json!({ "iss": self.issuer, "aud": "app", "sub": sub, "iat": now, "exp": now + 600 })
     }
 
     /// A good token for `sub` at `now`.
-    pub fn token(&self, sub: &str, now: u64) -> String {
+    pub(crate) fn token(&self, sub: &str, now: u64) -> String {
         self.token_with(serde_json::json!({}), self.claims(sub, now))
     }
 

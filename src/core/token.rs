@@ -7,14 +7,18 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+#[cfg(any(test, feature = "server"))]
+use serde::Serialize;
 use serde_json::{json, Value};
 
+#[cfg(any(test, feature = "server"))]
 use super::capabilities::{SignError, Signer};
 use super::keys::KeyError;
 
 /// Lifetime of the tokens GetOpenIdToken returns, as Cognito's (seconds).
-pub const TOKEN_LIFETIME: u64 = 600;
+#[cfg(feature = "server")]
+pub(crate) const TOKEN_LIFETIME: u64 = 600;
 
 /// A P-256 key as a JWK; the private part, when present, is redacted in
 /// `Debug`.
@@ -118,7 +122,8 @@ impl SigningKeys {
 }
 
 /// The OpenID Connect discovery document for `issuer`.
-pub fn discovery(issuer: &str) -> Value {
+#[cfg(any(test, feature = "server"))]
+pub(crate) fn discovery(issuer: &str) -> Value {
     json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}/.well-known/jwks.json"),
@@ -130,8 +135,9 @@ pub fn discovery(issuer: &str) -> Value {
 }
 
 /// The claims of a cognate OpenID token.
+#[cfg(any(test, feature = "server"))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OpenIdClaims {
+pub(crate) struct OpenIdClaims {
     /// The issuer URL (configuration, never the request's host).
     pub iss: String,
     /// The identity id.
@@ -151,8 +157,9 @@ pub struct OpenIdClaims {
 }
 
 /// The `https://aws.amazon.com/tags` claim: tag key → its values.
+#[cfg(any(test, feature = "server"))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TagsClaim {
+pub(crate) struct TagsClaim {
     /// The principal tags (one value each here).
     pub principal_tags: std::collections::BTreeMap<String, Vec<String>>,
     /// The tags that pass on to a chained role session.
@@ -161,7 +168,8 @@ pub struct TagsClaim {
 }
 
 /// Signs `claims` as a compact ES256 JWS with `signer`'s key.
-pub async fn sign<S: Signer>(signer: &S, claims: &OpenIdClaims) -> Result<String, SignError> {
+#[cfg(any(test, feature = "server"))]
+pub(crate) async fn sign<S: Signer>(signer: &S, claims: &OpenIdClaims) -> Result<String, SignError> {
     let header = json!({ "alg": "ES256", "typ": "JWT", "kid": signer.key_id() });
     let mut input = URL_SAFE_NO_PAD.encode(header.to_string());
     input.push('.');

@@ -9,7 +9,7 @@ use quick_xml::Reader;
 
 /// An element: local name (namespace prefix dropped), text, children.
 #[derive(Debug, Default)]
-pub struct Element {
+pub(crate) struct Element {
     /// The local name.
     pub name: String,
     /// The text directly in it.
@@ -21,21 +21,21 @@ pub struct Element {
 /// The document is not well-formed or breaks a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("malformed XML")]
-pub struct Malformed;
+pub(crate) struct Malformed;
 
 impl Element {
     /// The text of a leaf element (no children).
-    pub fn leaf_text(&self) -> Option<&str> {
+    pub(crate) fn leaf_text(&self) -> Option<&str> {
         self.children.is_empty().then_some(self.text.as_str())
     }
 
     /// The children of a container (only whitespace between them).
-    pub fn container(&self) -> Option<&[Element]> {
+    pub(crate) fn container(&self) -> Option<&[Element]> {
         self.text.trim().is_empty().then_some(self.children.as_slice())
     }
 
     /// The first child named `name`.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub(crate) fn child(&self, name: &str) -> Option<&Element> {
         self.children.iter().find(|c| c.name == name)
     }
 }
@@ -46,7 +46,7 @@ fn local_name(qualified: &[u8]) -> Result<String, Malformed> {
 }
 
 /// Parses `body` into its root element, at most `max_depth` deep.
-pub fn parse(body: &[u8], max_depth: usize) -> Result<Element, Malformed> {
+pub(crate) fn parse(body: &[u8], max_depth: usize) -> Result<Element, Malformed> {
     let text = std::str::from_utf8(body).map_err(|_| Malformed)?;
     let mut reader = Reader::from_str(text);
     let config = reader.config_mut();

@@ -4,26 +4,29 @@
 // starting over as a new guest, the package's promises (no request or
 // storage on import, one request shared by concurrent callers, storage
 // namespaced by pool), and "My files" in the identity's own S3 folder as a
-// guest and after signing in. Screenshots go to test-results/.
+// guest and after signing in. Signing in goes to the development OpenID
+// provider run.mjs started on a port of its own (COGNATE_IDP_ISSUER), which
+// the demo page learns from the demo-config.json the Worker serves.
+// Screenshots go to test-results/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { seedDevPool, DEV_POOL_ID } from '../../scripts/seed-dev-pool.mjs';
-import { startDevIdp } from '../../scripts/dev-idp.mjs';
 import { endpoint, vars } from './lib.mjs';
 import { root } from './worker.mjs';
 
 const shots = `${root}/test-results`;
+const idpIssuer = process.env.COGNATE_IDP_ISSUER;
+/** The development provider's pages (the URL the demo sends the browser to). */
+const atProvider = (url) => url.origin === idpIssuer;
 let browser;
-let idp;
 
 before(async () => {
+  assert.ok(idpIssuer, 'COGNATE_IDP_ISSUER names the development OpenID provider (tests/e2e/run.mjs starts one)');
   mkdirSync(shots, { recursive: true });
-  await seedDevPool(endpoint, vars);
-  // ID tokens that need renewing within seconds, so a reload exercises the refresh token.
-  idp = await startDevIdp({ redirectUris: [`${endpoint}/`], idTokenTtl: 65 });
+  await seedDevPool(endpoint, vars, { idpIssuer });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -32,7 +35,6 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await idp?.close();
 });
 
 async function page() {
@@ -144,7 +146,7 @@ test('sign in by redirect keeps the guest id, survives a reload, and sign out re
   const guest = await p.textContent('#identity');
 
   await p.click('#signin');
-  await p.waitForURL(/127\.0\.0\.1:8788/);
+  await p.waitForURL(atProvider);
   await p.fill('input[name=login]', 'ada-zqx');
   await p.fill('input[name=password]', 'any');
   await p.screenshot({ path: `${shots}/signin-provider.png` });
@@ -163,7 +165,7 @@ test('sign in by redirect keeps the guest id, survives a reload, and sign out re
   const whoami = JSON.parse(await p.textContent('#result'));
   assert.equal(whoami.IdentityId, guest);
   assert.equal(whoami.Amr[0], 'authenticated');
-  assert.equal(whoami.Amr[1], '127.0.0.1:8788');
+  assert.equal(whoami.Amr[1], new URL(idpIssuer).host);
   assert.ok(!JSON.stringify(whoami).includes('ada-zqx'), 'the subject is never shown');
 
   const stored = await p.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage) }));
@@ -204,7 +206,7 @@ test('several tabs opening at once share one guest identity', async () => {
 /** Signs in at the development provider as `user` (the page is on the demo, signed out). */
 async function signInAs(p, user) {
   await p.click('#signin');
-  await p.waitForURL(/127\.0\.0\.1:8788/);
+  await p.waitForURL(atProvider);
   await p.fill('input[name=login]', user);
   await p.fill('input[name=password]', 'any');
   await p.click('button[type=submit]');

@@ -1,9 +1,11 @@
-// Runs the end-to-end suite against the built Worker in workerd: one
+// Runs the end-to-end suite against the test Worker in workerd: one
 // `wrangler dev` on a free port of 127.0.0.1 (COGNATE_E2E_PORT to choose
-// one) with its own state folder, shared by every test file; then stops it.
-// Beside it: moto (AWS STS and S3) and fakes of Login with Amazon and
-// Facebook's Graph API (./social-fakes.mjs), all on free ports of 127.0.0.1.
-// So a run works beside ./scripts/dev.sh and beside another run.
+// one) with its own state folder, and the development OpenID provider on
+// another free port (the demo page the Worker serves signs in there),
+// shared by every test file; beside them moto (AWS STS and S3) and fakes of
+// Login with Amazon and Facebook's Graph API (./social-fakes.mjs), all on
+// free ports of 127.0.0.1; then stops them. So a run works beside
+// ./scripts/dev.sh and beside another run.
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -11,6 +13,7 @@ import { createServer } from 'node:net';
 import { checkLog } from './log-scan.mjs';
 import { root, startWorker } from './worker.mjs';
 import { startSocialFakes } from './social-fakes.mjs';
+import { startDevIdp } from '../../scripts/dev-idp.mjs';
 
 /** A port that nothing listens on now. */
 async function freePort() {
@@ -41,17 +44,38 @@ const moto = await startMoto();
 /** The Facebook app whose secret the Worker holds (its tokens are checked with debug_token). */
 const FACEBOOK_SECRET_APP = '4242';
 const social = await startSocialFakes({ secrets: { [FACEBOOK_SECRET_APP]: 'e2e-app-secret' } });
-const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
-const worker = await startWorker({
-  port,
-  name: `e2e-${port}`,
-  extraVars: {
-    AWS_STS_ENDPOINT: moto.endpoint,
-    AMAZON_API_URL: social.amazonUrl,
-    FACEBOOK_GRAPH_URL: social.graphUrl,
-    FACEBOOK_APP_SECRET: `${FACEBOOK_SECRET_APP}|e2e-app-secret`,
-  },
-});
+/**
+ * The development OpenID provider (on a port the system gives it) and the
+ * Worker (on COGNATE_E2E_PORT or a free port), whose demo signs in there. A
+ * port found free may be taken before wrangler binds it (by another run's
+ * provider, say): then both start again on new ports, up to three times.
+ */
+async function startWorkerAndIdp() {
+  for (let attempt = 1; ; attempt++) {
+    const port = Number(process.env.COGNATE_E2E_PORT ?? (await freePort()));
+    // ID tokens that need renewing within seconds, so a reload in the
+    // browser tests exercises the refresh token.
+    const idp = await startDevIdp({ port: 0, redirectUris: [`http://127.0.0.1:${port}/`], idTokenTtl: 65 });
+    try {
+      const worker = await startWorker({
+        port, name: `e2e-${port}`, extraVars: {
+          AWS_STS_ENDPOINT: moto.endpoint,
+          AMAZON_API_URL: social.amazonUrl,
+          FACEBOOK_GRAPH_URL: social.graphUrl,
+          FACEBOOK_APP_SECRET: `${FACEBOOK_SECRET_APP}|e2e-app-secret`,
+        },
+        demoIssuer: idp.issuer,
+      });
+      return { idp, worker };
+    } catch (e) {
+      await idp.close();
+      if (attempt === 3 || process.env.COGNATE_E2E_PORT || !/Address already in use/.test(e.message)) throw e;
+      console.error(`port ${port} was taken before wrangler bound it; starting again on another`);
+    }
+  }
+}
+
+const { idp, worker } = await startWorkerAndIdp();
 process.on('SIGINT', () => process.exit(130));
 
 const files = readdirSync(`${root}/tests/e2e`).filter((f) => f.endsWith('.test.mjs')).map((f) => `tests/e2e/${f}`);
@@ -66,12 +90,14 @@ const tests = spawn(process.execPath, ['--test', '--test-concurrency=1', ...(onl
     MOTO_ENDPOINT: moto.endpoint,
     SOCIAL_FAKES_URL: social.controlUrl,
     SOCIAL_SECRET_APP: FACEBOOK_SECRET_APP,
+    COGNATE_IDP_ISSUER: idp.issuer,
   },
 });
 const testsCode = await new Promise((resolve) => tests.on('exit', (c) => resolve(c ?? 1)));
 worker.stop();
 moto.stop();
 await social.close();
+await idp.close();
 let code = testsCode;
 try {
   checkLog(worker.logFile, worker.vars);

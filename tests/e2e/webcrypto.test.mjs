@@ -1,7 +1,7 @@
 // The Wycheproof vectors that run natively (tests/wycheproof.rs) through the
 // Worker's own WebCrypto verifier in workerd, via the test-only route that
-// INSECURE_TEST_ROUTES enables for test runs. `scripts/test.sh` writes the
-// vectors to target/e2e/wycheproof.json first.
+// only the test Worker has (feature insecure-test-routes). `scripts/test.sh`
+// writes the vectors to target/e2e/wycheproof.json first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';

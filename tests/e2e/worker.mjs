@@ -1,29 +1,49 @@
 // Starts the built Worker under `wrangler dev` (workerd) on 127.0.0.1 with
 // fresh secrets and fresh local KV and Durable Object state, and stops it.
+// wrangler builds it first (wrangler.toml's build command): the test Worker
+// (COGNATE_WORKER=test, into target/worker-test: it has the test-only
+// routes) unless `build` is 'release' (build/, what deploys).
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatVars, generateVars, parseVars } from '../../scripts/dev-vars.mjs';
+import { DEMO_CONFIG_FILE, demoConfig } from '../../scripts/dev-idp.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 
+const BUILDS = { test: 'target/worker-test/worker/shim.mjs', release: 'build/worker/shim.mjs' };
+
 /**
  * Starts a Worker on `port`; resolves to {endpoint, envFile, vars, stop}.
- * `restart`: keep the state and the env file of the last start of `name`
- * (a restart with the secrets as the file now says).
+ * With `demoIssuer`, the demo page it serves signs in at that OpenID
+ * provider: its assets are a copy of www/ with its own demo-config.json,
+ * so runs side by side each have theirs. `restart`: keep the state and the
+ * env file of the last start of `name` (a restart with the secrets as the
+ * file now says).
  */
-export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {}, restart = false }) {
+export async function startWorker({
+  port, name = 'e2e', readyTimeoutMs = 600_000, extraVars = {}, build = 'test', demoIssuer, restart = false,
+}) {
+  if (!BUILDS[build]) throw new Error(`build is test or release, not ${build}`);
   const endpoint = `http://127.0.0.1:${port}`;
   const work = `${root}/target/${name}`;
   const envFile = `${work}/test.env`;
   const state = `${work}/state`;
+  mkdirSync(work, { recursive: true });
+  const assets = [];
+  if (demoIssuer) {
+    const www = `${work}/www`;
+    rmSync(www, { recursive: true, force: true });
+    cpSync(`${root}/www`, www, { recursive: true, filter: (src) => !src.endsWith(`/${DEMO_CONFIG_FILE}`) });
+    writeFileSync(`${www}/${DEMO_CONFIG_FILE}`, demoConfig(demoIssuer));
+    assets.push('--assets', www);
+  }
   let vars;
   if (restart) {
     vars = parseVars(readFileSync(envFile, 'utf8'));
   } else {
     rmSync(state, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    vars = await generateVars({ issuer: endpoint, insecureTestRoutes: true });
+    vars = await generateVars({ issuer: endpoint });
     // A short gateway timeout, so the test of a silent upstream ends quickly.
     vars.GATEWAY_TIMEOUT_SECONDS = '2';
     Object.assign(vars, extraVars);
@@ -39,10 +59,10 @@ export async function startWorker({ port, name = 'e2e', readyTimeoutMs = 600_000
   const log = openSync(logFile, 'w');
   const child = spawn(
     'npx',
-    ['wrangler', 'dev', '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
-      '--persist-to', state, '--show-interactive-dev-session=false', '--log-level', 'log'],
+    ['wrangler', 'dev', BUILDS[build], '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
+      '--persist-to', state, ...assets, '--show-interactive-dev-session=false', '--log-level', 'log'],
     { cwd: root, stdio: ['ignore', log, log], detached: true,
-      env: { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
+      env: { ...process.env, COGNATE_WORKER: build, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
   );
   const stop = () => {
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }

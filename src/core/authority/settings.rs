@@ -76,7 +76,7 @@ pub(super) fn delete_api_route(ledger: &mut impl Ledger, name: &str) -> Result<O
 mod tests {
     use super::*;
     use crate::core::authority::{execute, Command};
-    use crate::core::ledger::MemoryLedger;
+    use crate::core::memory::MemoryLedger;
 
     const ROLE: &str = "arn:aws:iam::000000000000:role/user";
 

@@ -2,7 +2,7 @@
 //! tags, guests that prove themselves, sign-in, linking, merging and deletion.
 
 use super::*;
-use crate::core::ledger::MemoryLedger;
+use crate::core::memory::MemoryLedger;
 
 const POOL: &str = "us-east-1:11111111-1111-4111-8111-111111111111";
 const GUEST: &str = "us-east-1:22222222-2222-8222-8222-222222222222";

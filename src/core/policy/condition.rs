@@ -386,7 +386,7 @@ fn read_values(family: &Family, texts: &[String], variables: bool) -> Result<Tes
 
 impl Condition {
     /// Whether the condition holds for the request.
-    pub fn holds(&self, ctx: &RequestContext) -> bool {
+    pub(crate) fn holds(&self, ctx: &RequestContext) -> bool {
         let values = ctx.get_lower(&self.key).filter(|v| !v.is_empty());
         if let Test::Null(expected) = &self.test {
             let absent = values.is_none();

@@ -55,7 +55,7 @@ impl Pattern {
     }
 
     /// Reads `text` with the given syntax.
-    pub fn parse(text: &str, syntax: Syntax) -> Result<Self, PatternError> {
+    pub(crate) fn parse(text: &str, syntax: Syntax) -> Result<Self, PatternError> {
         let mut pieces: Vec<Piece> = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
@@ -93,7 +93,7 @@ impl Pattern {
     }
 
     /// Whether every variable resolves in `ctx`.
-    pub fn resolves(&self, ctx: &RequestContext) -> bool {
+    pub(crate) fn resolves(&self, ctx: &RequestContext) -> bool {
         !self.variables
             || self.pieces.iter().all(|p| match p {
                 Piece::Var { key, default } => resolve(key, default, ctx).is_some(),
@@ -103,7 +103,7 @@ impl Pattern {
 
     /// Whether the pattern matches all of `text` (ignoring case when `fold`);
     /// `None` if a variable does not resolve (the pattern matches nothing).
-    pub fn matches(&self, text: &str, ctx: &RequestContext, fold: bool) -> Option<bool> {
+    pub(crate) fn matches(&self, text: &str, ctx: &RequestContext, fold: bool) -> Option<bool> {
         if !self.resolves(ctx) {
             return None;
         }
@@ -296,7 +296,7 @@ pub(crate) enum ArnPattern {
 
 impl ArnPattern {
     /// Reads an ARN pattern; `None` if it is not `*` or in ARN form.
-    pub fn parse_arn(text: &str, syntax: Syntax) -> Result<Option<Self>, PatternError> {
+    pub(crate) fn parse_arn(text: &str, syntax: Syntax) -> Result<Option<Self>, PatternError> {
         if text == "*" {
             return Ok(Some(ArnPattern::Any));
         }
@@ -310,7 +310,7 @@ impl ArnPattern {
     }
 
     /// Reads an `Arn*` condition value: an ARN pattern, else a whole-text one.
-    pub fn parse_condition(text: &str, syntax: Syntax) -> Result<Self, PatternError> {
+    pub(crate) fn parse_condition(text: &str, syntax: Syntax) -> Result<Self, PatternError> {
         match Self::parse_arn(text, syntax)? {
             Some(arn) => Ok(arn),
             None => Ok(ArnPattern::Whole(Pattern::parse(text, syntax)?)),
@@ -318,7 +318,7 @@ impl ArnPattern {
     }
 
     /// Whether every variable resolves in `ctx`.
-    pub fn resolves(&self, ctx: &RequestContext) -> bool {
+    pub(crate) fn resolves(&self, ctx: &RequestContext) -> bool {
         match self {
             ArnPattern::Any => true,
             ArnPattern::Segments(parts) => parts.iter().all(|p| p.resolves(ctx)),
@@ -328,7 +328,7 @@ impl ArnPattern {
 
     /// Whether `arn` matches (case-sensitively); `None` if a variable does
     /// not resolve.
-    pub fn matches(&self, arn: &str, ctx: &RequestContext) -> Option<bool> {
+    pub(crate) fn matches(&self, arn: &str, ctx: &RequestContext) -> Option<bool> {
         match self {
             ArnPattern::Any => Some(true),
             ArnPattern::Whole(p) => p.matches(arn, ctx, false),

@@ -21,9 +21,10 @@ mod routing;
 mod tests;
 
 pub use authorization::{bucket_arn, delete_object_authorization, object_arn, request_condition_keys, Authorization};
+#[cfg(test)]
+use decode::percent_decode;
 pub use decode::{
-    check_key, decode_continuation_token, encode_continuation_token, hoisted_headers, is_valid_bucket_name,
-    parse_query, percent_decode,
+    check_key, decode_continuation_token, encode_continuation_token, hoisted_headers, is_valid_bucket_name, parse_query,
 };
 pub use routing::{parse_copy_source, parse_request};
 

@@ -179,28 +179,28 @@ pub enum SamlError {
 /// SAML namespaces and algorithm identifiers.
 pub(crate) mod names {
     /// SAML 2.0 protocol.
-    pub const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+    pub(crate) const SAMLP: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
     /// SAML 2.0 assertion.
-    pub const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+    pub(crate) const SAML: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
     /// SAML 2.0 metadata.
-    pub const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
+    pub(crate) const MD: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
     /// XML Signature.
-    pub const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
+    pub(crate) const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
     /// Exclusive canonicalization without comments (also the namespace of
     /// `InclusiveNamespaces`).
-    pub const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+    pub(crate) const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
     /// The enveloped-signature transform.
-    pub const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+    pub(crate) const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
     /// RSASSA-PKCS1-v1_5 with SHA-256 (RFC 6931 §2.3.2).
-    pub const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+    pub(crate) const RSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
     /// SHA-256 digests (XML Encryption §5.7.2).
-    pub const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+    pub(crate) const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
     /// The Success status code.
-    pub const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+    pub(crate) const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
     /// The bearer confirmation method.
-    pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+    pub(crate) const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
     /// The entity name identifier format.
-    pub const ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
+    pub(crate) const ENTITY: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:entity";
 }
 
 /// An identity provider, from its metadata as the administrator gave it:

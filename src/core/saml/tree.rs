@@ -75,17 +75,17 @@ pub(crate) struct Element {
 
 impl Element {
     /// Whether this element is `local` in namespace `ns`.
-    pub fn is(&self, ns: &str, local: &str) -> bool {
+    pub(super) fn is(&self, ns: &str, local: &str) -> bool {
         self.local == local && self.ns.as_deref() == Some(ns)
     }
 
     /// The value of the unprefixed attribute `local`.
-    pub fn attribute(&self, local: &str) -> Option<&str> {
+    pub(super) fn attribute(&self, local: &str) -> Option<&str> {
         self.attributes.iter().find(|a| a.ns.is_none() && a.local == local).map(|a| a.value.as_str())
     }
 
     /// The element children's indices, in order.
-    pub fn element_children(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn element_children(&self) -> impl Iterator<Item = usize> + '_ {
         self.children.iter().filter_map(|c| match c {
             Node::Element(i) => Some(*i),
             Node::Text(_) => None,
@@ -93,7 +93,7 @@ impl Element {
     }
 
     /// All character data directly in this element, concatenated.
-    pub fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         self.children
             .iter()
             .filter_map(|c| match c {
@@ -104,7 +104,7 @@ impl Element {
     }
 
     /// Whether the only character data directly in this element is white space.
-    pub fn only_whitespace_text(&self) -> bool {
+    pub(super) fn only_whitespace_text(&self) -> bool {
         self.children.iter().all(|c| match c {
             Node::Text(t) => t.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')),
             Node::Element(_) => true,
@@ -121,13 +121,13 @@ pub(crate) struct Document {
 
 impl Document {
     /// The element at `index` (indices come from this document).
-    pub fn element(&self, index: usize) -> &Element {
+    pub(super) fn element(&self, index: usize) -> &Element {
         &self.elements[index]
     }
 
     /// The namespace `prefix` (`""`: the default namespace) is bound to in
     /// scope at `index`; `None` when unbound (or the default undeclared).
-    pub fn lookup_ns(&self, mut index: usize, prefix: &str) -> Option<&str> {
+    pub(super) fn lookup_ns(&self, mut index: usize, prefix: &str) -> Option<&str> {
         if prefix == "xml" {
             return Some(XML_NS);
         }
@@ -141,7 +141,7 @@ impl Document {
     }
 
     /// The element children of `index` that are `local` in `ns`.
-    pub fn children_named<'a>(&'a self, index: usize, ns: &'a str, local: &'a str) -> impl Iterator<Item = usize> + 'a {
+    pub(super) fn children_named<'a>(&'a self, index: usize, ns: &'a str, local: &'a str) -> impl Iterator<Item = usize> + 'a {
         self.element(index).element_children().filter(move |&c| self.element(c).is(ns, local))
     }
 }

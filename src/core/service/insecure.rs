@@ -1,6 +1,7 @@
-//! Test-only routes, served only when `INSECURE_TEST_ROUTES` is set (in
-//! `.dev.vars` or a test run's env file, never in `[vars]`): they let the
-//! end-to-end suite and benchmarks drive the platform's own signature
+//! Test-only routes, compiled only with the `insecure-test-routes` feature
+//! (the test Worker's; the release Worker is built without it, and
+//! `scripts/test.sh` checks that its wasm lacks [`VERIFY_PATH`]): they let
+//! the end-to-end suite and benchmarks drive the platform's own signature
 //! verifier (WebCrypto in workerd) with Wycheproof vectors and timing loops.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

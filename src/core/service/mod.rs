@@ -7,6 +7,7 @@ mod aws_roles;
 mod developer;
 mod gateway;
 mod identities;
+#[cfg(feature = "insecure-test-routes")]
 pub mod insecure;
 mod limits;
 mod lookup;
@@ -100,12 +101,11 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 Ok(body) => HttpResponse::private(&body),
                 Err(e) => failed(e, &mut log),
             },
-            ("POST", insecure::VERIFY_PATH) if self.config.insecure_test_routes => {
-                match self.insecure_verify(&request.body).await {
-                    Ok(body) => HttpResponse::json(200, &body),
-                    Err(e) => failed(e, &mut log),
-                }
-            }
+            #[cfg(feature = "insecure-test-routes")]
+            ("POST", insecure::VERIFY_PATH) => match self.insecure_verify(&request.body).await {
+                Ok(body) => HttpResponse::json(200, &body),
+                Err(e) => failed(e, &mut log),
+            },
             ("POST", "/") => match self.api(request, &mut log).await {
                 Ok(body) => HttpResponse::json(200, &body),
                 Err(e) => failed(e, &mut log),

@@ -45,11 +45,11 @@ pub(super) struct Named<'a> {
 impl Login {
     /// Whether it is a cognate token, which proves its identity rather than
     /// being linked to one.
-    pub fn is_own(&self) -> bool {
+    pub(super) fn is_own(&self) -> bool {
         self.verified.provider == own::PROVIDER
     }
 
-    pub fn facts(&self) -> LoginFacts<'_> {
+    pub(super) fn facts(&self) -> LoginFacts<'_> {
         LoginFacts {
             provider: &self.verified.provider,
             kind: self.kind,

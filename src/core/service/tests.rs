@@ -42,17 +42,17 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    pub fn error_type(&self) -> &str {
+    pub(super) fn error_type(&self) -> &str {
         self.body["__type"].as_str().unwrap_or_default()
     }
 
-    pub fn message(&self) -> &str {
+    pub(super) fn message(&self) -> &str {
         self.body["message"].as_str().unwrap_or_default()
     }
 }
 
 impl Harness {
-    pub fn new() -> Self {
+    pub(super) fn new() -> Self {
         let clock = Rc::new(ManualClock::new(1_800_000_000));
         let store = Rc::new(MemoryStore::new(clock.clone()));
         let (signing_keys, signer) = keys_and_signer("test-key");
@@ -108,7 +108,7 @@ impl Harness {
         }
     }
 
-    pub fn send(&self, request: HttpRequest) -> Reply {
+    pub(super) fn send(&self, request: HttpRequest) -> Reply {
         let client = request.header("cf-connecting-ip");
         let (response, _) = block_on(self.service(client).handle(&request));
         // What the Worker hands to waitUntil runs after the response.
@@ -117,7 +117,7 @@ impl Harness {
         Reply { status: response.status, body, headers: response.headers }
     }
 
-    pub fn request(op: &str, body: &Value) -> HttpRequest {
+    pub(super) fn request(op: &str, body: &Value) -> HttpRequest {
         HttpRequest {
             method: "POST".into(),
             path: "/".into(),
@@ -132,12 +132,12 @@ impl Harness {
     }
 
     /// Signs `request` with SigV4 as the SDK would, for Cognito Identity.
-    pub fn sign(&self, request: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
+    pub(super) fn sign(&self, request: HttpRequest, key_id: &str, secret: &str, token: Option<&str>) -> HttpRequest {
         self.sign_for(request, key_id, secret, token, "cognito-identity")
     }
 
     /// Signs `request` with SigV4 for `service`.
-    pub fn sign_for(
+    pub(super) fn sign_for(
         &self,
         mut request: HttpRequest,
         key_id: &str,
@@ -149,21 +149,21 @@ impl Harness {
         request
     }
 
-    pub fn call(&self, op: &str, body: Value) -> Reply {
+    pub(super) fn call(&self, op: &str, body: Value) -> Reply {
         self.send(Self::request(op, &body))
     }
 
-    pub fn admin(&self, op: &str, body: Value) -> Reply {
+    pub(super) fn admin(&self, op: &str, body: Value) -> Reply {
         self.send(self.sign(Self::request(op, &body), ADMIN_ID, ADMIN_SECRET, None))
     }
 
-    pub fn ok(reply: Reply) -> Value {
+    pub(super) fn ok(reply: Reply) -> Value {
         assert_eq!(reply.status, 200, "{}", reply.body);
         reply.body
     }
 
     /// A pool that allows guests and has a guest role.
-    pub fn guest_pool(&self) -> String {
+    pub(super) fn guest_pool(&self) -> String {
         let pool = Self::ok(self.admin(
             "CreateIdentityPool",
             json!({"IdentityPoolName": "guests", "AllowUnauthenticatedIdentities": true}),
@@ -176,7 +176,7 @@ impl Harness {
     }
 
     /// A pool created with `settings` (CreateIdentityPool's input) and `roles`.
-    pub fn pool_with(&self, settings: Value, roles: Value) -> String {
+    pub(super) fn pool_with(&self, settings: Value, roles: Value) -> String {
         let pool = Self::ok(self.admin("CreateIdentityPool", settings))["IdentityPoolId"].as_str().unwrap().to_owned();
         Self::ok(self.admin("SetIdentityPoolRoles", json!({"IdentityPoolId": pool, "Roles": roles})));
         pool
@@ -186,7 +186,7 @@ impl Harness {
     /// until nothing is left, waiting out grace times on the clock; how many
     /// runs it took. Each run stays within one invocation's budget: at most
     /// one outbox batch of store writes and one listing.
-    pub fn settle(&self) -> u32 {
+    pub(super) fn settle(&self) -> u32 {
         use crate::core::background::Next;
         use crate::core::ledger::FLUSH_BATCH;
         for runs in 1..=100_000 {
@@ -204,7 +204,7 @@ impl Harness {
         panic!("background work never ended");
     }
 
-    pub fn guest(&self, pool: &str) -> String {
+    pub(super) fn guest(&self, pool: &str) -> String {
         let r = Self::ok(self.call("GetId", json!({"IdentityPoolId": pool})));
         r["IdentityId"].as_str().unwrap().to_owned()
     }

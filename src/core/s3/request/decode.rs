@@ -41,7 +41,7 @@ pub fn decode_continuation_token(token: &str) -> Result<String, S3Error> {
 
 // --- Decoding ------------------------------------------------------------
 
-pub use crate::core::percent::decode as percent_decode;
+pub(crate) use crate::core::percent::decode as percent_decode;
 
 /// Whether `name` is a SigV4 query parameter of a presigned URL.
 pub(super) fn is_sigv4_parameter(name: &str) -> bool {
