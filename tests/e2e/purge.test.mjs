@@ -25,11 +25,23 @@ let idp;
 before(async () => { idp = await startIdp(); });
 after(() => idp.close());
 
-/** The names of local KV's keys under `prefix`. */
+/**
+ * The names of local KV's keys under `prefix`. The running Worker writes the
+ * same SQLite files, so a read may meet its lock (wrangler answers "KV GET
+ * failed: 500"): it is tried again.
+ */
 function kvKeys(prefix) {
-  const out = execFileSync('npx', ['wrangler', 'kv', 'key', 'list', '--binding', 'IDENTITIES', '--local',
-    '--persist-to', state, '--prefix', prefix], { encoding: 'utf8', env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
-  return JSON.parse(out).map((k) => k.name);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const out = execFileSync('npx', ['wrangler', 'kv', 'key', 'list', '--binding', 'IDENTITIES', '--local',
+        '--persist-to', state, '--prefix', prefix],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } });
+      return JSON.parse(out).map((k) => k.name);
+    } catch (e) {
+      if (attempt === 5 || !/KV GET failed/.test(String(e.stderr))) throw e;
+      execFileSync('sleep', ['0.5']);
+    }
+  }
 }
 
 async function until(what, check, timeoutMs = 90_000) {
