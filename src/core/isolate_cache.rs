@@ -6,7 +6,8 @@
 //! (a change made through the same isolate replaces or forgets the entry at
 //! once). Absence is cached too: a role without policies, an identity never
 //! stored, a pool id that does not exist are not a read per request. Each
-//! kind is bounded; when full it starts over.
+//! kind is bounded; when full it starts over. It also remembers which
+//! guests' use it noted today (`GUEST_RETENTION_DAYS`), until the UTC day ends.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
