@@ -85,6 +85,12 @@ pub enum Command {
         proven: BTreeMap<String, String>,
         /// The time.
         now: u64,
+        /// Set by the guest sweep: only guests are deleted, and a stored
+        /// one only if its record has not changed since this time; any
+        /// other identity named is skipped (the sweep chose from KV, which
+        /// may lag; this is the check on consistent state).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        idle_before: Option<u64>,
     },
     /// The ids of the pools this authority holds (those whose routing tag
     /// is `tag`), restoring the store's `route/<tag>` key if it is missing.
@@ -379,12 +385,21 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
             put_pool(ledger, &record)?;
             Ok(Outcome::Pool { record })
         }
-        Command::DeleteIdentities { identity_ids, proven, now } => {
+        Command::DeleteIdentities { identity_ids, proven, now, idle_before } => {
             let mut deleted = Vec::new();
             for identity_id in identity_ids {
                 let stored = read::<IdentityRecord>(ledger, &keys::identity(&identity_id))?;
                 let pool_id = match (&stored, proven.get(&identity_id)) {
+                    (Some(r), Some(pool_id)) if r.deleted => {
+                        // A list entry written back by a use noted while the
+                        // deletion spread (see `Later::MarkUsed`) goes too.
+                        ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
+                        continue;
+                    }
                     (Some(r), _) if r.deleted => continue,
+                    (Some(r), _) if idle_before.is_some_and(|t| !r.is_guest() || r.disabled || r.modified >= t) => {
+                        continue
+                    }
                     (Some(record), _) => {
                         remove_identity(ledger, &identity_id, record)?;
                         record.pool.clone()

@@ -33,6 +33,9 @@ pub const DEFAULT_FACEBOOK_GRAPH_URL: &str = "https://graph.facebook.com";
 /// The account id of cognate's own roles when `ACCOUNT_ID` is not set.
 pub const DEFAULT_ACCOUNT_ID: &str = "000000000000";
 
+/// The longest `GUEST_RETENTION_DAYS` (ten years).
+pub const MAX_GUEST_RETENTION_DAYS: u32 = 3650;
+
 /// The non-secret settings.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -61,6 +64,10 @@ pub struct Config {
     /// How long the gateway waits for an upstream to start answering
     /// (`GATEWAY_TIMEOUT_SECONDS`, 1–300, default 30).
     pub gateway_timeout_seconds: u32,
+    /// How many days a stored guest may go unused before the scheduled
+    /// sweep removes it (`GUEST_RETENTION_DAYS`, 1–3650; absent or 0: never,
+    /// and nothing about guests' use is written).
+    pub guest_retention_days: Option<u32>,
     /// Hosts whose issuers may use plain http (development only).
     pub insecure_http_issuers: Vec<String>,
 }
@@ -206,6 +213,12 @@ impl Config {
                     "must be a number of seconds from 1 to 300",
                 ))?,
             };
+        let guest_retention_days = match var("GUEST_RETENTION_DAYS").as_deref().map(str::trim) {
+            None | Some("" | "0") => None,
+            Some(v) => Some(v.parse().ok().filter(|d| (1..=MAX_GUEST_RETENTION_DAYS).contains(d)).ok_or(
+                ConfigError::Invalid("GUEST_RETENTION_DAYS", "must be a number of days from 0 (off) to 3650"),
+            )?),
+        };
         Ok(Self {
             region,
             issuer,
@@ -216,6 +229,7 @@ impl Config {
             amazon_api_url,
             facebook_graph_url,
             gateway_timeout_seconds,
+            guest_retention_days,
             insecure_http_issuers,
         })
     }
@@ -302,6 +316,30 @@ mod tests {
         ] {
             assert!(
                 matches!(Config::from_vars(with(name, bad)), Err(ConfigError::Invalid(n, _)) if n == name),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn guest_retention_is_off_unless_set_to_a_number_of_days() {
+        let with = |value: Option<&'static str>| {
+            move |k: &str| match k {
+                "REGION" => Some("us-east-1".to_owned()),
+                "ISSUER" => Some("https://id.example.com".to_owned()),
+                "GUEST_RETENTION_DAYS" => value.map(str::to_owned),
+                _ => None,
+            }
+        };
+        for (value, days) in
+            [(None, None), (Some("0"), None), (Some(""), None), (Some("90"), Some(90)), (Some(" 1 "), Some(1))]
+        {
+            assert_eq!(Config::from_vars(with(value)).unwrap().guest_retention_days, days, "{value:?}");
+        }
+        assert_eq!(Config::from_vars(with(Some("3650"))).unwrap().guest_retention_days, Some(MAX_GUEST_RETENTION_DAYS));
+        for bad in ["3651", "-1", "90d", "1.5", "ninety"] {
+            assert!(
+                matches!(Config::from_vars(with(Some(bad))), Err(ConfigError::Invalid("GUEST_RETENTION_DAYS", _))),
                 "{bad}"
             );
         }

@@ -6,7 +6,8 @@
 //! (a change made through the same isolate replaces or forgets the entry at
 //! once). Absence is cached too: a role without policies, an identity never
 //! stored, a pool id that does not exist are not a read per request. Each
-//! kind is bounded; when full it starts over.
+//! kind is bounded; when full it starts over. It also remembers which
+//! guests' use it noted today (`GUEST_RETENTION_DAYS`), until the UTC day ends.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -67,7 +68,11 @@ pub struct IsolateCache {
     tags: Map<Rc<[String]>>,
     policies: Map<Policies>,
     routes: Map<Option<Rc<ApiRoute>>>,
+    used: Map<(), MAX_IDENTITIES>,
 }
+
+/// Seconds in a day: guests' use is noted once per UTC day.
+const DAY_SECONDS: u64 = 86_400;
 
 impl IsolateCache {
     /// The cached pool `pool_id` at `now` (`Some(None)`: known not to exist).
@@ -147,6 +152,19 @@ impl IsolateCache {
         self.routes.put(name, route, now.saturating_add(ttl));
     }
 
+    /// Whether this isolate already noted a use of guest `identity_id` on
+    /// the UTC day of `now`.
+    pub fn used_today(&self, identity_id: &str, now: u64) -> bool {
+        self.used.get(identity_id, now).is_some()
+    }
+
+    /// Remembers that a use of guest `identity_id` was noted on the UTC day
+    /// of `now`, until that day ends.
+    pub fn keep_used_today(&self, identity_id: &str, now: u64) {
+        let day_ends = (now / DAY_SECONDS).saturating_add(1).saturating_mul(DAY_SECONDS);
+        self.used.put(identity_id, (), day_ends);
+    }
+
     /// Forgets the policies of `role_arn` (they changed here).
     pub fn forget_policies(&self, role_arn: &str) {
         self.policies.forget(role_arn);
@@ -167,6 +185,7 @@ impl std::fmt::Debug for IsolateCache {
             .field("tags", &self.tags.0.borrow().len())
             .field("policies", &self.policies.0.borrow().len())
             .field("routes", &self.routes.0.borrow().len())
+            .field("used", &self.used.0.borrow().len())
             .finish()
     }
 }
@@ -190,6 +209,17 @@ mod tests {
         assert!(cache.policies("arn:r", 105).is_none());
         cache.keep_policies("arn:r", Rc::from(Vec::new()), 100, 0);
         assert!(cache.policies("arn:r", 100).is_none(), "a zero ttl keeps nothing");
+    }
+
+    #[test]
+    fn a_guests_use_is_remembered_until_the_utc_day_ends() {
+        let cache = IsolateCache::default();
+        let noon = 20_000 * DAY_SECONDS + DAY_SECONDS / 2;
+        assert!(!cache.used_today("g", noon));
+        cache.keep_used_today("g", noon);
+        assert!(cache.used_today("g", noon) && cache.used_today("g", 20_001 * DAY_SECONDS - 1));
+        assert!(!cache.used_today("g", 20_001 * DAY_SECONDS), "a new day");
+        assert!(!cache.used_today("other", noon));
     }
 
     #[test]

@@ -19,6 +19,7 @@ use super::capabilities::{Authority, Clock};
 use super::error::ApiError;
 use super::ids::RouteTag;
 use super::ledger::{Flushed, Ledger, LedgerError, Mutation, WriteThrough};
+use super::records::MemberMetadata;
 use super::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, MAX_LIST_LIMIT};
 
 /// A [`Ledger`] in memory: the native stand-in for the Durable Object's
@@ -136,6 +137,14 @@ impl MemoryStore {
                     || self.write(&key, Some((value, options.metadata)), options.ttl).is_err()
             }
             Later::Delete { key } => self.write(&key, None, None).is_err(),
+            Later::MarkUsed { key, used } => {
+                // As the Worker does it: one listing of the key, then a put.
+                self.reads.set(self.reads.get() + 1);
+                let now = self.clock.now();
+                let seen = self.entries.borrow().get(&key).and_then(|v| Self::visible(v, now, self.lag.get()));
+                let marked = seen.and_then(|(_, m)| m).and_then(|m| MemberMetadata::marked_used(&m, used));
+                marked.is_some_and(|m| self.write(&key, Some((String::new(), Some(m))), None).is_err())
+            }
         };
         queued.into_iter().map(failed).filter(|f| *f).count()
     }
@@ -380,7 +389,8 @@ mod tests {
         let s = Rc::new(s);
         let authority = MemoryAuthority::new(s.clone());
         s.fail_next_writes(1);
-        let cmd = Command::DeleteIdentities { identity_ids: vec![], proven: Default::default(), now: 0 };
+        let cmd =
+            Command::DeleteIdentities { identity_ids: vec![], proven: Default::default(), now: 0, idle_before: None };
         block_on(authority.apply(RouteTag(1), cmd)).unwrap();
         // Queue something real, with the store failing.
         let record = crate::core::testing::pool_record("us-east-1:00000000-0000-4000-8000-000000000001", true);

@@ -116,6 +116,37 @@ pub(crate) struct MemberMetadata {
     /// Disabled.
     #[serde(rename = "d")]
     pub disabled: bool,
+    /// When a guest last used its id (GetCredentialsForIdentity or
+    /// GetOpenIdToken), refreshed at most daily while `GUEST_RETENTION_DAYS`
+    /// is set; written by the Worker, never by the authority.
+    #[serde(rename = "u", default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<u64>,
+}
+
+impl MemberMetadata {
+    /// Whether it describes a guest: no logins, not disabled.
+    pub(crate) fn is_enabled_guest(&self) -> bool {
+        self.logins.as_ref().is_some_and(Vec::is_empty) && !self.disabled
+    }
+
+    /// The last sign of life: its last use, else its last change (a change
+    /// rewrites the entry without `u`, and is newer than any use before it).
+    #[cfg(any(feature = "server", test))]
+    pub(crate) fn last_active(&self) -> u64 {
+        self.created.max(self.modified).max(self.used.unwrap_or(0))
+    }
+
+    /// The metadata `json` with its last use set to `used`, if it describes
+    /// an enabled guest (a signed-in or disabled identity's entry is the
+    /// authority's alone) and is readable; `None` leaves it as it is.
+    pub(crate) fn marked_used(json: &str, used: u64) -> Option<String> {
+        let mut meta: MemberMetadata = serde_json::from_str(json).ok()?;
+        if !meta.is_enabled_guest() || meta.used.is_some_and(|u| u >= used) {
+            return None;
+        }
+        meta.used = Some(used);
+        serde_json::to_string(&meta).ok()
+    }
 }
 
 impl IdentityRecord {
@@ -157,6 +188,7 @@ impl IdentityRecord {
             created: self.created,
             modified: self.modified,
             disabled: self.disabled,
+            used: None,
         };
         let json = serde_json::to_string(&meta).expect("metadata serializes");
         if json.len() <= MAX_METADATA_BYTES {
@@ -215,6 +247,27 @@ mod tests {
         let meta: MemberMetadata = serde_json::from_str(&rec.member_metadata()).unwrap();
         assert_eq!(meta.logins, None);
         assert!(rec.member_metadata().len() <= MAX_METADATA_BYTES);
+    }
+
+    #[test]
+    fn only_an_enabled_guests_entry_is_marked_used() {
+        let guest = IdentityRecord { modified: 2, ..IdentityRecord::guest("p", 1) }.member_metadata();
+        let marked = MemberMetadata::marked_used(&guest, 50).unwrap();
+        assert_eq!(marked, r#"{"l":[],"c":1,"m":2,"d":false,"u":50}"#);
+        let meta: MemberMetadata = serde_json::from_str(&marked).unwrap();
+        assert_eq!((meta.used, meta.last_active()), (Some(50), 50));
+        assert_eq!(MemberMetadata::marked_used(&marked, 50), None, "already as recent");
+        assert!(MemberMetadata::marked_used(&marked, 51).unwrap().ends_with(r#""u":51}"#));
+        let mut signed_in = IdentityRecord::guest("p", 1);
+        signed_in.logins.push(LoginRef::new("accounts.google.com", "00"));
+        let disabled = IdentityRecord { disabled: true, ..IdentityRecord::guest("p", 1) };
+        let too_long = r#"{"c":1,"m":1,"d":false}"#;
+        for other in [signed_in.member_metadata(), disabled.member_metadata(), too_long.into(), "{".into()] {
+            assert_eq!(MemberMetadata::marked_used(&other, 50), None, "{other}");
+        }
+        // Never used: its last change counts.
+        let meta: MemberMetadata = serde_json::from_str(&guest).unwrap();
+        assert_eq!(meta.last_active(), 2);
     }
 
     #[test]

@@ -61,6 +61,30 @@ pub enum Later {
         /// The key.
         key: String,
     },
+    /// Note a guest's use in its list entry `key` (`member/<pool>/<id>`):
+    /// if the entry exists and describes an enabled guest, its metadata is
+    /// rewritten with `u` = `used` (see [`mark_used`]); an absent entry is
+    /// not created (the guest was never listed, or was removed).
+    MarkUsed {
+        /// The member key.
+        key: String,
+        /// When the guest was used.
+        used: u64,
+    },
+}
+
+/// Applies a [`Later::MarkUsed`]: reads the entry's metadata with one
+/// `list()` of exactly that key (KV returns metadata only with a listing or
+/// a get of the value and metadata together; the listing is one operation
+/// either way) and rewrites it. Does nothing when the entry is absent or
+/// not an enabled guest's.
+pub async fn mark_used<S: Store + ?Sized>(store: &S, key: &str, used: u64) -> Result<(), StoreError> {
+    let page = store.list(key, None, 1).await?;
+    let metadata = page.keys.into_iter().find(|k| k.name == key).and_then(|k| k.metadata);
+    match metadata.and_then(|m| crate::core::records::MemberMetadata::marked_used(&m, used)) {
+        Some(metadata) => store.put(key, "", PutOptions { metadata: Some(metadata), ttl: None }).await,
+        None => Ok(()),
+    }
 }
 
 /// One key of a `list()` page.
@@ -162,6 +186,10 @@ pub mod keys {
     pub fn route(tag_hex: &str) -> String {
         format!("route/{tag_hex}")
     }
+
+    /// `sweep/cursor`: where the scheduled guest sweep resumes (see
+    /// `service::sweep`).
+    pub const SWEEP_CURSOR: &str = "sweep/cursor";
 
     /// Prefix of the SigV4 gateway's routes.
     pub const API_ROUTE_PREFIX: &str = "api-route/";

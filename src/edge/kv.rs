@@ -11,7 +11,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::Env;
 
-use crate::core::store::{check_limits, Later, ListPage, ListedKey, PutOptions, Store, StoreError, LONG_CACHE_SECONDS};
+use crate::core::store::{
+    check_limits, mark_used, Later, ListPage, ListedKey, PutOptions, Store, StoreError, LONG_CACHE_SECONDS,
+};
 
 /// The `IDENTITIES` namespace, with the writes a request queued for after
 /// its response.
@@ -44,6 +46,10 @@ impl KvStore {
                     }
                     Later::Delete { key } => {
                         let done = store.delete(&key).await;
+                        (key, done)
+                    }
+                    Later::MarkUsed { key, used } => {
+                        let done = mark_used(&store, &key, used).await;
                         (key, done)
                     }
                 };

@@ -1,7 +1,9 @@
 //! The Cloudflare Worker: translates `worker::Request` into the core's
 //! request and back, and supplies the core's capabilities — Workers KV as
 //! the read store, one Durable Object per pool as the authority, WebCrypto
-//! for signing, `Date.now()` and `crypto.getRandomValues()`.
+//! for signing, `Date.now()` and `crypto.getRandomValues()`. Its Cron
+//! Trigger runs the guest sweep (`GUEST_RETENTION_DAYS`) on the same
+//! capabilities.
 
 mod authority;
 mod gateway;
@@ -16,7 +18,7 @@ mod webcrypto;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Headers, Request, Response, Result};
+use worker::{event, Context, Env, Headers, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 use crate::core::config::{Config, Secrets};
 use crate::core::isolate_cache::IsolateCache;
@@ -136,6 +138,59 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         }
     }
     to_response(response)
+}
+
+/// The Cron Trigger (`[triggers]` in wrangler.toml): one bounded run of the
+/// guest sweep, which does nothing while `GUEST_RETENTION_DAYS` is unset.
+/// Logs counts only, never an id.
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    let settings = match settings(&env) {
+        Ok(s) => s,
+        Err(e) => return worker::console_error!("cognate is misconfigured: {e}"),
+    };
+    let (config, secrets) = &*settings;
+    if config.guest_retention_days.is_none() {
+        return worker::console_log!("guest sweep: off (GUEST_RETENTION_DAYS is not set)");
+    }
+    let (store, authority) = match (kv::KvStore::from_env(&env, KV_BINDING), env.durable_object(POOL_BINDING)) {
+        (Ok(store), Ok(ns)) => (store, authority::DoAuthority::new(ns)),
+        _ => return worker::console_error!("guest sweep: the {KV_BINDING} or {POOL_BINDING} binding is missing"),
+    };
+    let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
+    let key_cache = KEY_CACHE.with(Rc::clone);
+    let cache = ISOLATE_CACHE.with(Rc::clone);
+    let blocked = BLOCKED.with(Rc::clone);
+    let limiter = limits::BindingLimiter::from_env(&env);
+    let service = Service {
+        config,
+        secrets,
+        store: &store,
+        authority: &authority,
+        signer: &signer,
+        http: &http::FetchHttp,
+        verifier: &webcrypto::WebCryptoVerifier,
+        key_cache: &key_cache,
+        cache: &cache,
+        clock: &platform::JsClock,
+        random: &platform::JsRandom,
+        limits: Limits { limiter: &limiter, blocked: &blocked, client: None },
+    };
+    let r = service.sweep_guests().await;
+    let counts = format!(
+        "pools {}, entries read {}, guests removed {}, kept {}, operations {}, {}",
+        r.pools,
+        r.listed,
+        r.removed,
+        r.kept,
+        r.operations,
+        if r.finished { "cycle finished" } else { "resumes next run" }
+    );
+    match r.failure {
+        Some(why) => worker::console_error!("guest sweep: {counts}; stopped: {why}"),
+        None => worker::console_log!("guest sweep: {counts}"),
+    }
 }
 
 /// The S3 API: preflight, the core's check, then R2.

@@ -63,6 +63,9 @@ async function startWorkerAndIdp() {
           AMAZON_API_URL: social.amazonUrl,
           FACEBOOK_GRAPH_URL: social.graphUrl,
           FACEBOOK_APP_SECRET: `${FACEBOOK_SECRET_APP}|e2e-app-secret`,
+          // Guest retention on (Cognito's 90 days), so every guest call notes
+          // its use and tests/e2e/sweep.test.mjs can run the scheduled sweep.
+          GUEST_RETENTION_DAYS: '90',
         },
         demoIssuer: idp.issuer,
       });

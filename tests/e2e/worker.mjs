@@ -60,7 +60,9 @@ export async function startWorker({
   const child = spawn(
     'npx',
     ['wrangler', 'dev', BUILDS[build], '--local', '--ip', '127.0.0.1', '--port', String(port), '--env-file', envFile,
-      '--persist-to', state, ...assets, '--show-interactive-dev-session=false', '--log-level', 'log'],
+      '--persist-to', state, ...assets, '--show-interactive-dev-session=false', '--log-level', 'log',
+      // Serves /__scheduled, which runs the Worker's Cron Trigger handler (the guest sweep).
+      '--test-scheduled'],
     { cwd: root, stdio: ['ignore', log, log], detached: true,
       env: { ...process.env, COGNATE_WORKER: build, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' } },
   );

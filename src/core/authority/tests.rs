@@ -50,7 +50,7 @@ fn sign_in_command(logins: Vec<LoginRef>, target: Option<&str>, proven: bool, ne
 fn delete(ledger: &mut MemoryLedger, ids: &[&str], proven: &[&str]) -> Outcome {
     let identity_ids = ids.iter().map(|s| s.to_string()).collect();
     let proven = proven.iter().map(|id| (id.to_string(), POOL.to_owned())).collect();
-    execute(ledger, Command::DeleteIdentities { identity_ids, proven, now: 20 }).unwrap()
+    execute(ledger, Command::DeleteIdentities { identity_ids, proven, now: 20, idle_before: None }).unwrap()
 }
 
 #[test]
@@ -115,6 +115,39 @@ fn a_deleted_guest_that_proves_itself_stays_gone() {
     delete(&mut l, &[&id], &[]);
     assert!(l.get(&keys::identity(&id)).unwrap().is_none());
     assert!(l.get(&keys::login(POOL, "a1")).unwrap().is_none());
+}
+
+#[test]
+fn the_sweeps_deletion_takes_idle_guests_only() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let stored = |l: &mut MemoryLedger, id: &str, record: IdentityRecord| put_identity(l, id, &record).unwrap();
+    let (idle, busy, disabled) = ("us-east-1:idle", "us-east-1:busy", "us-east-1:disabled");
+    stored(&mut l, idle, IdentityRecord::guest(POOL, 3));
+    stored(&mut l, busy, IdentityRecord { modified: 15, ..IdentityRecord::guest(POOL, 3) });
+    stored(&mut l, disabled, IdentityRecord { disabled: true, ..IdentityRecord::guest(POOL, 3) });
+    let signed_in = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+    let ids = [idle, busy, disabled, &signed_in, GUEST];
+    let command = Command::DeleteIdentities {
+        identity_ids: ids.iter().map(|s| s.to_string()).collect(),
+        proven: [(GUEST.to_owned(), POOL.to_owned())].into(),
+        now: 20,
+        idle_before: Some(10),
+    };
+    let out = execute(&mut l, command).unwrap();
+    assert_eq!(out, Outcome::Deleted { identity_ids: vec![idle.into(), GUEST.into()] });
+    assert!(l.get(&keys::identity(idle)).unwrap().is_none() && l.get(&keys::member(POOL, idle)).unwrap().is_none());
+    for kept in [busy, disabled, &signed_in] {
+        assert!(l.get(&keys::member(POOL, kept)).unwrap().is_some(), "{kept} kept");
+    }
+    // A list entry written back after the deletion goes with the next one.
+    for (seq, _) in l.pending(1000).unwrap() {
+        l.acknowledge(seq).unwrap();
+    }
+    let out = delete(&mut l, &[GUEST], &[GUEST]);
+    assert_eq!(out, Outcome::Deleted { identity_ids: vec![] });
+    let pending: Vec<_> = l.pending(1000).unwrap().into_iter().map(|(_, m)| m).collect();
+    assert!(pending.contains(&Mutation::Delete { key: keys::member(POOL, GUEST) }));
 }
 
 #[test]

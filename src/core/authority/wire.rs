@@ -57,6 +57,7 @@ fn command(message: Value) -> Result<Command, String> {
             identity_ids: f.strings("identity_ids")?,
             proven: f.string_map_or_empty("proven")?,
             now: f.u64("now")?,
+            idle_before: f.optional_u64("idle_before")?,
         },
         "pools_of_tag" => Command::PoolsOfTag { tag: f.string("tag")? },
         "sign_in" => Command::SignIn {
@@ -177,6 +178,14 @@ impl Fields {
         self.required(name)?.as_u64().ok_or_else(|| wrong_type(name))
     }
 
+    /// An `Option<u64>`: missing or `null` is `None`.
+    fn optional_u64(&mut self, name: &str) -> Result<Option<u64>, String> {
+        match self.take(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or_else(|| wrong_type(name)),
+        }
+    }
+
     /// A `#[serde(default)] bool`.
     fn flag(&mut self, name: &str) -> Result<bool, String> {
         match self.take(name) {
@@ -276,7 +285,18 @@ mod tests {
                 roles: map(&[("unauthenticated", "arn:aws:iam::1:role/u")]),
                 role_mappings: [("graph.facebook.com".to_string(), mapping)].into(),
             },
-            Command::DeleteIdentities { identity_ids: strings(&["i1", "i2"]), proven: map(&[("i1", "p")]), now: 7 },
+            Command::DeleteIdentities {
+                identity_ids: strings(&["i1", "i2"]),
+                proven: map(&[("i1", "p")]),
+                now: 7,
+                idle_before: None,
+            },
+            Command::DeleteIdentities {
+                identity_ids: strings(&["i3"]),
+                proven: map(&[]),
+                now: 7,
+                idle_before: Some(5),
+            },
             Command::PoolsOfTag { tag: "0badcafe".into() },
             Command::SignIn {
                 pool_id: "p".into(),
@@ -353,7 +373,12 @@ mod tests {
             ),
             (
                 r#"{"delete_identities":{"identity_ids":[],"now":0}}"#,
-                Command::DeleteIdentities { identity_ids: Vec::new(), proven: BTreeMap::new(), now: 0 },
+                Command::DeleteIdentities {
+                    identity_ids: Vec::new(),
+                    proven: BTreeMap::new(),
+                    now: 0,
+                    idle_before: None,
+                },
             ),
             (
                 r#"{"sign_in":{"pool_id":"p","logins":[{"provider":"a","mac":"m","extra":1}],"target":null,"new_identity_id":"n","now":1}}"#,
@@ -394,6 +419,7 @@ mod tests {
             r#"{"delete_identities":{"identity_ids":[],"now":1.5}}"#,
             r#"{"delete_identities":{"identity_ids":[],"now":18446744073709551616}}"#,
             r#"{"delete_identities":{"identity_ids":[],"proven":{"a":1},"now":0}}"#,
+            r#"{"delete_identities":{"identity_ids":[],"now":0,"idle_before":"1"}}"#,
             r#"{"change_tags":{"pool_id":"p","remove":null}}"#,
             r#"{"sign_in":{"pool_id":"p","logins":[{"provider":"a"}],"new_identity_id":"n","now":1}}"#,
             r#"{"sign_in":{"pool_id":"p","logins":[],"proven_target":"yes","new_identity_id":"n","now":1}}"#,

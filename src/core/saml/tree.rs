@@ -141,7 +141,12 @@ impl Document {
     }
 
     /// The element children of `index` that are `local` in `ns`.
-    pub(super) fn children_named<'a>(&'a self, index: usize, ns: &'a str, local: &'a str) -> impl Iterator<Item = usize> + 'a {
+    pub(super) fn children_named<'a>(
+        &'a self,
+        index: usize,
+        ns: &'a str,
+        local: &'a str,
+    ) -> impl Iterator<Item = usize> + 'a {
         self.element(index).element_children().filter(move |&c| self.element(c).is(ns, local))
     }
 }

@@ -79,7 +79,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             let identity_id = &key.name[prefix.len()..];
             let meta: Option<MemberMetadata> = key.metadata.as_deref().and_then(|m| serde_json::from_str(m).ok());
             let description = match meta {
-                Some(MemberMetadata { logins: Some(logins), created, modified, disabled }) => {
+                Some(MemberMetadata { logins: Some(logins), created, modified, disabled, .. }) => {
                     if disabled && input.hide_disabled == Some(true) {
                         continue;
                     }
@@ -126,7 +126,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let mut unprocessed = Vec::new();
         for (route, (identity_ids, proven)) in by_route {
             let now = self.clock.now();
-            let command = Command::DeleteIdentities { identity_ids: identity_ids.clone(), proven, now };
+            let command =
+                Command::DeleteIdentities { identity_ids: identity_ids.clone(), proven, now, idle_before: None };
             match self.authority.apply(route, command).await {
                 Ok(Outcome::Deleted { identity_ids }) => {
                     // Gone in this isolate at once, whatever the store shows yet.

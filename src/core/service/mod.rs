@@ -17,12 +17,14 @@ mod public;
 mod routes;
 pub mod s3;
 mod signin;
+mod sweep;
 mod tags;
 #[cfg(test)]
 mod tests;
 pub mod whoami;
 
 pub use gateway::Forward;
+pub use sweep::{SweepReport, MAX_OPERATIONS, SWEEP_BATCH};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;

@@ -2,7 +2,9 @@
 //! GetCredentialsForIdentity, GetOpenIdToken and UnlinkIdentity, for guests
 //! and for identities signed in with verified logins. A new guest costs no
 //! authority call: its id proves itself (see `ids`), and a pool that lists
-//! its guests records it after the response.
+//! its guests records it after the response. With `GUEST_RETENTION_DAYS`
+//! set, a guest's use is noted in its list entry after the response too,
+//! once a day, for the scheduled sweep (see `sweep`).
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -127,7 +129,30 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         if !pool.config.allows_guests() {
             return Err(ApiError::no_guests());
         }
+        self.note_guest_use(&named, &known);
         Ok(Caller { identity_id: named, pool, logins: Vec::new() })
+    }
+
+    /// While `GUEST_RETENTION_DAYS` is set, notes that a guest was used
+    /// today in its list entry (the sweep's `u`), at most once per UTC day
+    /// per isolate, as a write after the response: nothing on the
+    /// response's path. A guest that has no list entry (a `none` pool's
+    /// never stored) is not noted; with retention off nothing is.
+    fn note_guest_use(&self, identity_id: &str, known: &Known) {
+        if self.config.guest_retention_days.is_none() {
+            return;
+        }
+        let now = self.clock.now();
+        if self.cache.used_today(identity_id, now) {
+            return;
+        }
+        let pool_id = match known {
+            Known::Stored(record) => record.pool.as_str(),
+            Known::Unstored(pool) if pool.config.guest_storage() == GuestStorage::Listed => pool.id(),
+            Known::Unstored(_) => return,
+        };
+        self.store.later(Later::MarkUsed { key: keys::member(pool_id, identity_id), used: now });
+        self.cache.keep_used_today(identity_id, now);
     }
 
     fn amr(&self, caller: &Caller) -> Vec<String> {

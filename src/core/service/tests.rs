@@ -221,4 +221,5 @@ mod protocol;
 mod purge;
 mod signin;
 mod stateless;
+mod sweep;
 mod tags;
