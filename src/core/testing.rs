@@ -35,6 +35,11 @@ impl ManualClock {
     pub fn advance(&self, seconds: u64) {
         self.0.set(self.0.get() + seconds);
     }
+
+    /// Sets the clock to `now` (fixtures made at a fixed time).
+    pub fn set(&self, now: u64) {
+        self.0.set(now);
+    }
 }
 
 impl Clock for ManualClock {
