@@ -37,6 +37,7 @@ impl ManualClock {
     }
 
     /// Sets the clock to `now` (fixtures made at a fixed time).
+    #[cfg(feature = "server")]
     pub fn set(&self, now: u64) {
         self.0.set(now);
     }
