@@ -30,8 +30,9 @@
 //!    hold `NotBefore`/`NotOnOrAfter` (within the skew), at least one
 //!    `AudienceRestriction`, each naming an expected audience, and no
 //!    condition but `OneTimeUse` and `ProxyRestriction` (accepted, not
-//!    enforced: no replay cache here); a bearer `SubjectConfirmation` whose
-//!    data has an expected `Recipient` and an unexpired `NotOnOrAfter`; an
+//!    enforced here; `login::saml` remembers assertions); a bearer
+//!    `SubjectConfirmation` whose data has an expected `Recipient` and an
+//!    unexpired `NotOnOrAfter`; an
 //!    `AuthnStatement`'s `SessionNotOnOrAfter` (if any) not passed.
 //!
 //! Since a response signed on the Response covers its one assertion, and a
@@ -42,21 +43,13 @@
 //! refused before any digest is computed. Comments are dropped at parse time
 //! (see `tree.rs`), so text split by a comment reads whole, as signed.
 //!
-//! # Wiring it in (for the `Logins` path)
-//! ```ignore
-//! // At CreateSAMLProvider/UpdateSAMLProvider: refuse bad metadata early.
-//! let idp = saml::parse_metadata(&metadata_xml)?;            // SamlError -> InvalidInput
-//! // At GetId / GetOpenIdToken / GetCredentialsForIdentity, for a Logins key
-//! // that is one of the pool's SamlProviderARNs (value: the SAMLResponse):
-//! let expect = saml::Expectations::new(&["urn:amazon:webservices"],
-//!                                      &["https://signin.aws.amazon.com/saml"], now);
-//! let assertion = saml::check_response(&logins_value, &idp, &expect)?
-//!     .verify(&verifier).await?;                              // any SamlError ->
-//!     // NotAuthorizedException "Invalid SAML response" (log the variant only)
-//! // assertion.name_id: the subject; assertion.attributes
-//! //   ["https://aws.amazon.com/SAML/Attributes/Role"]: "role-arn,provider-arn" pairs;
-//! // assertion.assertion_id + not_on_or_after: key and lifetime of a replay cache.
-//! ```
+//! # Where it is used
+//! CreateSAMLProvider/UpdateSAMLProvider parse the metadata with
+//! [`parse_metadata`] before storing it (`service::saml_providers`); sign-in
+//! with a `Logins` key that is one of the pool's `SamlProviderARNs` runs
+//! [`check_response`] then [`ToVerify::verify`] (`login::saml`), which also
+//! keeps the replay memory this module leaves out.
+//!
 
 mod c14n;
 mod cert;
