@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, idempotently, what building and testing cognate needs on a fresh
 # machine: the wasm target, worker-build and wasm-bindgen-cli pinned to the
-# crate's versions, Chromium, the AWS CLI, boto3, and the npm packages (which
+# crate's versions, Chromium, the AWS CLI, boto3, moto, signxml, and the npm packages (which
 # bring Node 22 for wrangler).
 # Everything comes from the package registries; nothing else is fetched.
 set -euo pipefail
@@ -62,6 +62,20 @@ if ! target/moto/bin/python -c 'import moto, sys; sys.exit(moto.__version__ != s
   step "installing moto ${MOTO_VERSION} (server) into target/moto"
   python3 -m venv target/moto
   target/moto/bin/pip install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}"
+fi
+
+# signxml (from PyPI), an independent XML signer, as the SAML identity
+# provider of the end-to-end test (tests/e2e/saml_idp.py) and the maker of
+# the SAML fixtures (tests/saml/make_fixtures.py).
+SIGNXML_VERSION=5.2.0
+CRYPTOGRAPHY_VERSION=50.0.2
+LXML_VERSION=6.1.3
+if ! target/saml/bin/python -c 'import signxml, sys; from importlib.metadata import version as v; sys.exit([v("signxml"), v("cryptography"), v("lxml")] != sys.argv[1:])' \
+    "${SIGNXML_VERSION}" "${CRYPTOGRAPHY_VERSION}" "${LXML_VERSION}" 2>/dev/null; then
+  step "installing signxml ${SIGNXML_VERSION} into target/saml"
+  python3 -m venv target/saml
+  target/saml/bin/pip install --quiet --disable-pip-version-check "signxml==${SIGNXML_VERSION}" \
+    "cryptography==${CRYPTOGRAPHY_VERSION}" "lxml==${LXML_VERSION}"
 fi
 
 lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)

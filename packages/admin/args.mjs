@@ -15,13 +15,18 @@ export const COGNATE_OPERATIONS = {
   GetApiRoute: ['Name'],
   ListApiRoutes: ['NextToken?', 'MaxResults?'],
   DeleteApiRoute: ['Name'],
+  CreateSAMLProvider: ['Name', 'SAMLMetadataDocument'],
+  GetSAMLProvider: ['SAMLProviderArn'],
+  UpdateSAMLProvider: ['SAMLProviderArn', 'SAMLMetadataDocument'],
+  ListSAMLProviders: [],
+  DeleteSAMLProvider: ['SAMLProviderArn'],
   ImportIdentityPool: ['IdentityPoolId', 'IdentityPoolName', 'AllowUnauthenticatedIdentities', 'AllowClassicFlow?',
     'SupportedLoginProviders?', 'DeveloperProviderName?', 'OpenIdConnectProviderARNs?', 'CognitoIdentityProviders?',
     'SamlProviderARNs?', 'IdentityPoolTags?'],
 };
 
 /** Members whose value is a string even when it looks like JSON. */
-const STRING_MEMBERS = new Set(['PolicyDocument']);
+const STRING_MEMBERS = new Set(['PolicyDocument', 'SAMLMetadataDocument']);
 /** Integer members. */
 const INTEGER_MEMBERS = new Set(['MaxResults', 'TokenDuration']);
 /** Boolean members (`--x` alone is true, `--no-x` false). */
@@ -30,6 +35,16 @@ const BOOLEAN_MEMBERS = new Set(['AllowUnauthenticatedIdentities', 'AllowClassic
 const LIST_MEMBERS = new Set(['IdentityIdsToDelete', 'OpenIdConnectProviderARNs', 'SamlProviderARNs', 'LoginsToRemove', 'TagKeys']);
 /** Words whose capitals are not simply the first letter (as the API spells them). */
 const WORDS = { arns: 'ARNs' };
+/** Names spelled as IAM spells them (`SAML` in capitals), by their kebab-case. */
+const MEMBERS = {
+  'saml-metadata-document': 'SAMLMetadataDocument',
+  'saml-provider-arn': 'SAMLProviderArn',
+  'create-saml-provider': 'CreateSAMLProvider',
+  'get-saml-provider': 'GetSAMLProvider',
+  'update-saml-provider': 'UpdateSAMLProvider',
+  'list-saml-providers': 'ListSAMLProviders',
+  'delete-saml-provider': 'DeleteSAMLProvider',
+};
 
 /** An error in the command line (reported with the usage, exit code 2). */
 export class UsageError extends Error {
@@ -42,6 +57,7 @@ export class UsageError extends Error {
 /** `put-role-policy` → `PutRolePolicy`; a PascalCase name is kept. */
 export function pascalCase(kebab) {
   if (!kebab.includes('-') && /^[A-Z]/.test(kebab)) return kebab;
+  if (Object.hasOwn(MEMBERS, kebab)) return MEMBERS[kebab];
   return kebab.split('-').filter(Boolean)
     .map((w) => WORDS[w.toLowerCase()] ?? w[0].toUpperCase() + w.slice(1))
     .join('');
@@ -73,7 +89,7 @@ export function parseValue(member, raw, { readFile = (p) => readFileSync(p, 'utf
 
 /** `RoleArn` → `role-arn` (for messages). */
 export function kebab(member) {
-  return member.replace(/ARNs/g, 'Arns').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
+  return member.replace(/ARNs/g, 'Arns').replace(/SAML/g, 'Saml').replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
 }
 
 /**

@@ -289,7 +289,8 @@ export class IdentityPool {
 
   /**
    * Sign in with a token, or a function returning one (sync or async): an ID
-   * token, or an access token for `www.amazon.com` and `graph.facebook.com`.
+   * token, an access token for `www.amazon.com` and `graph.facebook.com`, or
+   * the base64 SAMLResponse under a SAML provider's ARN.
    * The token is passed as it is; nothing here parses it.
    */
   async signIn(provider, tokenOrProvider) {

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use super::error::{ApiError, ErrorKind};
 use super::ledger::{Ledger, LedgerError, Mutation};
 use super::model::{check_pool_tags, IdentityPool, RoleMapping};
-use super::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
+use super::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap, SamlProviderRecord};
 use super::store::keys;
 
 /// A change (or a consistent read) for a pool's authority. Its JSON is the
@@ -194,6 +194,21 @@ pub enum Command {
     /// Remove a route of the SigV4 gateway.
     DeleteApiRoute {
         /// The route's name.
+        name: String,
+    },
+    /// Create (`create`: refused if it exists) or update (refused if it
+    /// does not; its creation time is kept) a SAML provider, whose metadata
+    /// the caller has parsed.
+    PutSamlProvider {
+        /// The provider.
+        provider: SamlProviderRecord,
+        /// Whether this is CreateSAMLProvider.
+        #[serde(default)]
+        create: bool,
+    },
+    /// Remove a SAML provider.
+    DeleteSamlProvider {
+        /// The provider's name.
         name: String,
     },
     /// Read one key on consistent state (after a miss in the read store).
@@ -461,6 +476,8 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
         Command::DeleteRolePolicy { role_arn, name } => settings::delete_role_policy(ledger, &role_arn, &name),
         Command::PutApiRoute { route } => settings::put_api_route(ledger, route),
         Command::DeleteApiRoute { name } => settings::delete_api_route(ledger, &name),
+        Command::PutSamlProvider { provider, create } => settings::put_saml_provider(ledger, provider, create),
+        Command::DeleteSamlProvider { name } => settings::delete_saml_provider(ledger, &name),
         Command::Read { key } => Ok(Outcome::Value { value: ledger.get(&key)? }),
     }
 }

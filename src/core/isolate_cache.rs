@@ -1,6 +1,6 @@
 //! What requests read on every call — pool records, identity records, the
-//! owners of logins, the pools behind a routing tag, a role's policies (parsed) and the gateway's
-//! routes — kept for a few seconds (`CACHE_SECONDS`) per isolate, so a warm
+//! owners of logins, the pools behind a routing tag, a role's policies (parsed), the gateway's
+//! routes and the SAML identity providers (parsed) — kept for a few seconds (`CACHE_SECONDS`) per isolate, so a warm
 //! call reads nothing from KV and parses no document again. A change reaches
 //! every isolate within the cache's lifetime on top of KV's own propagation
 //! (a change made through the same isolate replaces or forgets the entry at
@@ -16,6 +16,7 @@ use std::rc::Rc;
 use super::ids::RouteTag;
 use super::policy::PolicyDocument;
 use super::records::{ApiRoute, IdentityRecord, PoolRecord};
+use super::saml::SamlIdp;
 
 /// The default lifetime of an entry, in seconds (`CACHE_SECONDS`).
 pub const DEFAULT_TTL_SECONDS: u64 = 10;
@@ -69,6 +70,7 @@ pub struct IsolateCache {
     policies: Map<Policies>,
     routes: Map<Option<Rc<ApiRoute>>>,
     used: Map<(), MAX_IDENTITIES>,
+    saml_idps: Map<Option<Rc<SamlIdp>>>,
 }
 
 /// Seconds in a day: guests' use is noted once per UTC day.
@@ -174,6 +176,21 @@ impl IsolateCache {
     pub fn forget_route(&self, name: &str) {
         self.routes.forget(name);
     }
+
+    /// The cached SAML provider `name` at `now` (`Some(None)`: known not to exist).
+    pub fn saml_idp(&self, name: &str, now: u64) -> Option<Option<Rc<SamlIdp>>> {
+        self.saml_idps.get(name, now)
+    }
+
+    /// Keeps SAML provider `name` (or its absence) until `now + ttl`.
+    pub fn keep_saml_idp(&self, name: &str, idp: Option<Rc<SamlIdp>>, now: u64, ttl: u64) {
+        self.saml_idps.put(name, idp, now.saturating_add(ttl));
+    }
+
+    /// Forgets SAML provider `name` (it changed here).
+    pub fn forget_saml_idp(&self, name: &str) {
+        self.saml_idps.forget(name);
+    }
 }
 
 impl std::fmt::Debug for IsolateCache {
@@ -186,6 +203,7 @@ impl std::fmt::Debug for IsolateCache {
             .field("policies", &self.policies.0.borrow().len())
             .field("routes", &self.routes.0.borrow().len())
             .field("used", &self.used.0.borrow().len())
+            .field("saml_idps", &self.saml_idps.0.borrow().len())
             .finish()
     }
 }

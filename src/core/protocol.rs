@@ -249,10 +249,17 @@ pub enum Operation {
     TagResource,
     UntagResource,
     ListTagsForResource,
+    /// cognate's extension, named and shaped as IAM's: a SAML identity
+    /// provider (by ARN), which pools list in `SamlProviderARNs`.
+    CreateSAMLProvider,
+    GetSAMLProvider,
+    UpdateSAMLProvider,
+    ListSAMLProviders,
+    DeleteSAMLProvider,
 }
 
 /// Every operation with its name, in a fixed order (new ones are appended).
-pub const OPERATIONS: [(Operation, &str); 32] = [
+pub const OPERATIONS: [(Operation, &str); 37] = [
     (Operation::CreateIdentityPool, "CreateIdentityPool"),
     (Operation::DescribeIdentityPool, "DescribeIdentityPool"),
     (Operation::UpdateIdentityPool, "UpdateIdentityPool"),
@@ -285,6 +292,11 @@ pub const OPERATIONS: [(Operation, &str); 32] = [
     (Operation::TagResource, "TagResource"),
     (Operation::UntagResource, "UntagResource"),
     (Operation::ListTagsForResource, "ListTagsForResource"),
+    (Operation::CreateSAMLProvider, "CreateSAMLProvider"),
+    (Operation::GetSAMLProvider, "GetSAMLProvider"),
+    (Operation::UpdateSAMLProvider, "UpdateSAMLProvider"),
+    (Operation::ListSAMLProviders, "ListSAMLProviders"),
+    (Operation::DeleteSAMLProvider, "DeleteSAMLProvider"),
 ];
 
 impl Operation {

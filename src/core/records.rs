@@ -235,6 +235,38 @@ impl ApiRoute {
     }
 }
 
+/// A SAML identity provider (CreateSAMLProvider): its metadata as the
+/// administrator gave it (parsed before it is stored, and again where it is
+/// used), named as IAM names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SamlProviderRecord {
+    /// The provider's name, the last part of its ARN.
+    pub name: String,
+    /// The metadata document, as given.
+    pub metadata: String,
+    /// When it was created (seconds since the epoch).
+    pub created: u64,
+    /// The metadata's `validUntil`, if it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<u64>,
+}
+
+impl SamlProviderRecord {
+    /// The KV metadata that lets one `list()` serve ListSAMLProviders.
+    pub fn list_metadata(&self) -> String {
+        match self.valid_until {
+            Some(v) => serde_json::json!({ "c": self.created, "v": v }).to_string(),
+            None => serde_json::json!({ "c": self.created }).to_string(),
+        }
+    }
+
+    /// Creation time and `validUntil` from a provider key's metadata.
+    pub fn dates_from_metadata(metadata: &str) -> Option<(u64, Option<u64>)> {
+        let v: serde_json::Value = serde_json::from_str(metadata).ok()?;
+        Some((v.get("c")?.as_u64()?, v.get("v").and_then(serde_json::Value::as_u64)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,12 +7,24 @@
 //! mappings take the first matching rule. What stays ambiguous goes to the
 //! authenticated role or is denied, as the mapping says. No mapping: the
 //! pool's authenticated role.
+//!
+//! A SAML login whose assertion grants roles through its provider (the
+//! `https://aws.amazon.com/SAML/Attributes/Role` attribute, pairs of role
+//! and provider ARN) decides as Cognito documents it: one role is taken;
+//! among several, `CustomRoleArn` chooses (required, and it must be one of
+//! them). It decides in its `Logins` key order like a mapped login; a SAML
+//! login granting no role is an ordinary login (its mapping, with the
+//! attributes as claims, or the authenticated role). As with `Token`
+//! mappings' `cognito:roles`, the provider names the role: cognate has no
+//! trust policies, so a role's own policies should condition on the pool
+//! (`cognito-identity.amazonaws.com:aud`) where that matters.
 
 use serde_json::Value;
 
 use super::error::ApiError;
 use super::login::claims::Claims;
 use super::login::provider::ProviderKind;
+use super::login::saml::granted_roles;
 use super::model::{MappingRule, RoleMapping};
 use super::records::PoolRecord;
 
@@ -106,14 +118,45 @@ fn authenticated_role(pool: &PoolRecord) -> Result<String, ApiError> {
     pool.roles.get("authenticated").cloned().ok_or_else(|| ApiError::missing_role("authenticated", pool.id()))
 }
 
+/// The role among the roles a SAML assertion grants: the one, or the one
+/// `CustomRoleArn` names.
+fn saml_role(granted: Vec<String>, custom_role_arn: Option<&str>) -> Result<String, ApiError> {
+    match (custom_role_arn, granted.as_slice()) {
+        (Some(custom), _) if granted.iter().any(|r| r == custom) => Ok(custom.to_owned()),
+        (Some(_), _) => {
+            Err(ApiError::not_authorized("The SAML assertion does not grant the role CustomRoleArn names."))
+        }
+        (None, [one]) => Ok(one.clone()),
+        (None, _) => Err(ApiError::invalid_parameter(
+            "The SAML assertion grants several roles: CustomRoleArn must name one of them.",
+        )),
+    }
+}
+
 /// The role for `logins` (sorted by provider name) in `pool`.
 pub(crate) fn resolve(
     pool: &PoolRecord,
     logins: &[LoginFacts<'_>],
     custom_role_arn: Option<&str>,
 ) -> Result<String, ApiError> {
-    let deciding = logins.iter().find_map(|l| pool.role_mappings.get(&l.mapping_key()).map(|m| (l, m)));
-    let Some((login, mapping)) = deciding else { return authenticated_role(pool) };
+    enum Decides<'m> {
+        Saml(Vec<String>),
+        Mapping(&'m RoleMapping),
+    }
+    let deciding = logins.iter().find_map(|l| {
+        if l.kind == ProviderKind::Saml {
+            let granted = granted_roles(l.claims, l.provider);
+            if !granted.is_empty() {
+                return Some((l, Decides::Saml(granted)));
+            }
+        }
+        pool.role_mappings.get(&l.mapping_key()).map(|m| (l, Decides::Mapping(m)))
+    });
+    let (login, mapping) = match deciding {
+        None => return authenticated_role(pool),
+        Some((_, Decides::Saml(granted))) => return saml_role(granted, custom_role_arn),
+        Some((login, Decides::Mapping(mapping))) => (login, mapping),
+    };
     if let Some(role) = mapped_role(mapping, login.claims, custom_role_arn) {
         return Ok(role);
     }

@@ -199,6 +199,15 @@ pub mod keys {
     pub fn api_route(name: &str) -> String {
         format!("{API_ROUTE_PREFIX}{name}")
     }
+
+    /// Prefix of the SAML identity providers.
+    pub const SAML_PROVIDER_PREFIX: &str = "saml-provider/";
+
+    /// `saml-provider/<Name>`: a SAML identity provider's metadata; the
+    /// metadata holds its dates, so one `list()` serves ListSAMLProviders.
+    pub fn saml_provider(name: &str) -> String {
+        format!("{SAML_PROVIDER_PREFIX}{name}")
+    }
 }
 
 #[cfg(test)]

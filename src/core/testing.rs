@@ -35,6 +35,12 @@ impl ManualClock {
     pub(crate) fn advance(&self, seconds: u64) {
         self.0.set(self.0.get() + seconds);
     }
+
+    /// Sets the clock to `now` (fixtures made at a fixed time).
+    #[cfg(feature = "server")]
+    pub(crate) fn set(&self, now: u64) {
+        self.0.set(now);
+    }
 }
 
 impl Clock for ManualClock {

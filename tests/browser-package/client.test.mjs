@@ -251,6 +251,18 @@ test('access tokens of Login with Amazon and Facebook are passed as they are (no
   assert.equal(r.asked, 1, 'cached credentials ask the token provider nothing');
 });
 
+test('a SAML response is passed as it is under the SAML provider ARN', async () => {
+  const r = await inPage(async () => {
+    const p = await makePool('us-east-1:saml');
+    const arn = 'arn:aws:iam::000000000000:saml-provider/Corp';
+    const samlResponse = btoa('<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>');
+    const id = await p.signIn(arn, samlResponse);
+    return { id, sent: net.bodies.at(-1).Logins, arn, samlResponse };
+  });
+  assert.equal(typeof r.id, 'string');
+  assert.deepEqual(r.sent, { [r.arn]: r.samlResponse });
+});
+
 test('no fresh token fires signInRequired instead of failing silently', async () => {
   const r = await inPage(async () => {
     const p = await makePool('us-east-1:required');

@@ -4,8 +4,8 @@ signer (signxml, over lxml and cryptography), and cross-checks each with
 signxml's XMLVerifier and a naive reader (the first Assertion's NameID, as
 lxml's `.text` gives it).
 
-    python3 -m venv target/saml-venv && target/saml-venv/bin/pip install signxml
-    target/saml-venv/bin/python tests/saml/make_fixtures.py
+    bash scripts/setup.sh   # installs signxml (pinned) into target/saml
+    target/saml/bin/python tests/saml/make_fixtures.py
 
 Writes tests/saml/fixtures/: metadata.xml (the IdP: entityID and its
 certificate), one <name>.xml per response (raw XML; the Rust tests base64 it
@@ -38,6 +38,13 @@ IDP = "https://idp.example.com/saml"
 AUDIENCE = "urn:amazon:webservices"
 RECIPIENT = "https://signin.aws.amazon.com/saml"
 ROLE = "arn:aws:iam::123456789012:role/SamlUser,arn:aws:iam::123456789012:saml-provider/ExampleIdP"
+ADMIN_ROLE = "arn:aws:iam::123456789012:saml-provider/ExampleIdP,arn:aws:iam::123456789012:role/SamlAdmin"
+OTHER_ROLE = "arn:aws:iam::123456789012:role/Elsewhere,arn:aws:iam::123456789012:saml-provider/OtherIdP"
+DEFAULT_ATTRIBUTES = [
+    ("https://aws.amazon.com/SAML/Attributes/Role", [ROLE]),
+    ("https://aws.amazon.com/SAML/Attributes/RoleSessionName", ["alice"]),
+    ("groups", ["admins & friends", "<staff>"]),
+]
 
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -77,7 +84,7 @@ def q(ns, local):
 
 
 def assertion(aid, name_id="alice@example.com", issuer=IDP, not_before=-60, not_on_or_after=300,
-              audience=AUDIENCE, recipient=RECIPIENT, placeholder=True):
+              audience=AUDIENCE, recipient=RECIPIENT, placeholder=True, attributes=DEFAULT_ATTRIBUTES):
     a = etree.Element(q(SAML, "Assertion"), nsmap={"saml": SAML, "xs": XS, "xsi": XSI},
                       ID=aid, Version="2.0", IssueInstant=t(0))
     etree.SubElement(a, q(SAML, "Issuer")).text = issuer
@@ -98,11 +105,7 @@ def assertion(aid, name_id="alice@example.com", issuer=IDP, not_before=-60, not_
     etree.SubElement(ctx, q(SAML, "AuthnContextClassRef")).text = \
         "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
     stmt = etree.SubElement(a, q(SAML, "AttributeStatement"))
-    for name, values in [
-        ("https://aws.amazon.com/SAML/Attributes/Role", [ROLE]),
-        ("https://aws.amazon.com/SAML/Attributes/RoleSessionName", ["alice"]),
-        ("groups", ["admins & friends", "<staff>"]),
-    ]:
+    for name, values in attributes:
         attr = etree.SubElement(stmt, q(SAML, "Attribute"), Name=name,
                                 NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:uri")
         for v in values:
@@ -194,6 +197,22 @@ def main():
         sign(response("_r1", [assertion("_a1", placeholder=False)], placeholder=True), key, cert))
     # Valid: both signed (the assertion first, then the Response around it).
     fixtures["valid-both-signed"] = reparse(sign(response("_r1", [signed_assertion()], placeholder=True), key, cert))
+
+    # For sign-in through the whole service (src/core/service/tests/saml.rs):
+    # alice again in another assertion; bob; alice granted two roles of this
+    # provider (and one of another); alice granted no role, with attributes
+    # for role rules and principal tags.
+    fixtures["valid-signin-alice-again"] = response("_r3", [signed_assertion("_a3")])
+    fixtures["valid-signin-bob"] = response("_r4", [signed_assertion("_a4", name_id="bob@example.com")])
+    fixtures["valid-signin-two-roles"] = response("_r5", [signed_assertion("_a5", attributes=[
+        ("https://aws.amazon.com/SAML/Attributes/Role", [ROLE, ADMIN_ROLE, OTHER_ROLE]),
+        ("dept", ["eng"]),
+    ])])
+    fixtures["valid-signin-no-role"] = response("_r6", [signed_assertion("_a6", attributes=[
+        ("dept", ["eng"]),
+        ("groups", ["admins", "staff"]),
+        ("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name", ["Alice Example"]),
+    ])])
 
     # Comment injection: the IdP signed "user@evil.com.attacker.com" (an
     # account the attacker owns); a comment inserted after signing keeps the

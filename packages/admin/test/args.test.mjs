@@ -90,9 +90,23 @@ test('mistakes are usage errors that say what is wrong', () => {
 
 test('the usage lists cognate\'s operations with their options', () => {
   const text = usage();
-  for (const op of ['PutRolePolicy', 'GetRolePolicy', 'ListRolePolicies', 'DeleteRolePolicy', 'PutApiRoute', 'GetApiRoute', 'ListApiRoutes', 'DeleteApiRoute', 'ImportIdentityPool']) {
+  for (const op of ['PutRolePolicy', 'GetRolePolicy', 'ListRolePolicies', 'DeleteRolePolicy', 'PutApiRoute', 'GetApiRoute', 'ListApiRoutes', 'DeleteApiRoute', 'ImportIdentityPool',
+    'CreateSAMLProvider', 'GetSAMLProvider', 'UpdateSAMLProvider', 'ListSAMLProviders', 'DeleteSAMLProvider']) {
     assert.match(text, new RegExp(`\\n  ${op} `));
   }
   assert.match(usage('PutRolePolicy'), /PutRolePolicy --role-arn … --policy-name … --policy-document …/);
   assert.doesNotMatch(usage('PutRolePolicy'), /ListApiRoutes/);
+  assert.match(usage('CreateSAMLProvider'), /CreateSAMLProvider --name … --saml-metadata-document …/);
+});
+
+test('SAML provider options take IAM\'s spelling, and the metadata stays a string', () => {
+  const xml = '<md:EntityDescriptor entityID="x"/>';
+  const files = { 'idp.xml': xml };
+  const parsed = parseArgs(['create-saml-provider', '--name', 'Corp', '--saml-metadata-document', 'file://idp.xml'],
+    { readFile: (p) => files[p] });
+  assert.deepEqual(parsed.input, { Name: 'Corp', SAMLMetadataDocument: xml });
+  assert.equal(parsed.operation, 'CreateSAMLProvider');
+  const arn = 'arn:aws:iam::000000000000:saml-provider/Corp';
+  assert.deepEqual(parseArgs(['GetSAMLProvider', '--saml-provider-arn', arn]).input, { SAMLProviderArn: arn });
+  assert.deepEqual(parseArgs(['CreateIdentityPool', '--saml-provider-arns', arn]).input, { SamlProviderARNs: [arn] });
 });

@@ -1,12 +1,12 @@
-//! The deployment's settings that are not a pool's: roles' inline policies
-//! and the SigV4 gateway's routes. They change rarely, through the admin
+//! The deployment's settings that are not a pool's: roles' inline policies,
+//! the SigV4 gateway's routes and the SAML identity providers. They change rarely, through the admin
 //! operations, and are decided by one authority (the settings route) so two
 //! racing changes to one role cannot lose each other.
 
 use super::{read, Outcome};
 use crate::core::error::{ApiError, ErrorKind};
 use crate::core::ledger::{Ledger, Mutation};
-use crate::core::records::{ApiRoute, RolePolicies, MAX_ROLE_POLICY_CHARS};
+use crate::core::records::{ApiRoute, RolePolicies, SamlProviderRecord, MAX_ROLE_POLICY_CHARS};
 use crate::core::store::keys;
 
 /// Characters of a document as IAM counts them: whitespace is not counted.
@@ -72,6 +72,42 @@ pub(super) fn delete_api_route(ledger: &mut impl Ledger, name: &str) -> Result<O
     Ok(Outcome::Done)
 }
 
+/// Cognate's answer for a SAML provider that does not exist (worded as IAM's).
+fn no_such_saml_provider(name: &str) -> ApiError {
+    ApiError::new(ErrorKind::NoSuchEntity, format!("The SAML provider with name {name} cannot be found."))
+}
+
+pub(super) fn put_saml_provider(
+    ledger: &mut impl Ledger,
+    mut provider: SamlProviderRecord,
+    create: bool,
+) -> Result<Outcome, ApiError> {
+    let key = keys::saml_provider(&provider.name);
+    let existing: Option<SamlProviderRecord> = read(ledger, &key)?;
+    match (existing, create) {
+        (Some(_), true) => {
+            let message = format!("A SAML provider with name {} already exists.", provider.name);
+            return Err(ApiError::new(ErrorKind::ResourceConflict, message));
+        }
+        (None, false) => return Err(no_such_saml_provider(&provider.name)),
+        (Some(old), false) => provider.created = old.created,
+        (None, true) => {}
+    }
+    let metadata = Some(provider.list_metadata());
+    let value = serde_json::to_string(&provider).expect("records serialize");
+    ledger.commit(Mutation::Put { key, value, metadata })?;
+    Ok(Outcome::Done)
+}
+
+pub(super) fn delete_saml_provider(ledger: &mut impl Ledger, name: &str) -> Result<Outcome, ApiError> {
+    let key = keys::saml_provider(name);
+    if ledger.get(&key)?.is_none() {
+        return Err(no_such_saml_provider(name));
+    }
+    ledger.commit(Mutation::Delete { key })?;
+    Ok(Outcome::Done)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +165,32 @@ mod tests {
         let delete = |l: &mut MemoryLedger| execute(l, Command::DeleteApiRoute { name: "demo".into() });
         delete(&mut ledger).unwrap();
         assert_eq!(delete(&mut ledger).unwrap_err().kind, ErrorKind::NoSuchEntity);
+    }
+
+    #[test]
+    fn saml_providers_are_created_once_updated_in_place_and_deleted() {
+        let mut ledger = MemoryLedger::default();
+        let record = |metadata: &str, created: u64| SamlProviderRecord {
+            name: "idp".into(),
+            metadata: metadata.into(),
+            created,
+            valid_until: None,
+        };
+        let put = |l: &mut MemoryLedger, r: SamlProviderRecord, create: bool| {
+            execute(l, Command::PutSamlProvider { provider: r, create })
+        };
+        let stored = |l: &MemoryLedger| read::<SamlProviderRecord>(l, &keys::saml_provider("idp")).unwrap();
+        let err = put(&mut ledger, record("a", 1), false).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::NoSuchEntity, "an update needs the provider");
+        put(&mut ledger, record("a", 1), true).unwrap();
+        let err = put(&mut ledger, record("b", 2), true).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::ResourceConflict, "a create needs a new name");
+        assert_eq!(stored(&ledger), Some(record("a", 1)));
+        put(&mut ledger, record("b", 2), false).unwrap();
+        assert_eq!(stored(&ledger), Some(record("b", 1)), "an update keeps the creation time");
+        let delete = |l: &mut MemoryLedger| execute(l, Command::DeleteSamlProvider { name: "idp".into() });
+        delete(&mut ledger).unwrap();
+        assert_eq!(delete(&mut ledger).unwrap_err().kind, ErrorKind::NoSuchEntity);
+        assert_eq!(stored(&ledger), None);
     }
 }

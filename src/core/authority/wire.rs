@@ -101,6 +101,8 @@ fn command(message: Value) -> Result<Command, String> {
         "delete_role_policy" => Command::DeleteRolePolicy { role_arn: f.string("role_arn")?, name: f.string("name")? },
         "put_api_route" => Command::PutApiRoute { route: f.parsed("route")? },
         "delete_api_route" => Command::DeleteApiRoute { name: f.string("name")? },
+        "put_saml_provider" => Command::PutSamlProvider { provider: f.parsed("provider")?, create: f.flag("create")? },
+        "delete_saml_provider" => Command::DeleteSamlProvider { name: f.string("name")? },
         "read" => Command::Read { key: f.string("key")? },
         _ => return Err("unknown command".into()),
     })
@@ -244,7 +246,7 @@ impl Fields {
 mod tests {
     use super::*;
     use crate::core::model::{IdentityPool, RoleMapping};
-    use crate::core::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap};
+    use crate::core::records::{ApiRoute, IdentityRecord, LoginRef, PoolRecord, PrincipalTagMap, SamlProviderRecord};
 
     fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -320,6 +322,16 @@ mod tests {
             Command::DeleteRolePolicy { role_arn: "arn:aws:iam::1:role/a".into(), name: "n".into() },
             Command::PutApiRoute { route: ApiRoute { name: "r".into(), upstream: "https://example.com".into() } },
             Command::DeleteApiRoute { name: "r".into() },
+            Command::PutSamlProvider {
+                provider: SamlProviderRecord {
+                    name: "idp".into(),
+                    metadata: "<md/>".into(),
+                    created: 5,
+                    valid_until: Some(6),
+                },
+                create: true,
+            },
+            Command::DeleteSamlProvider { name: "idp".into() },
             Command::Read { key: "pool/x".into() },
         ]
     }

@@ -204,6 +204,8 @@ pub struct KeyCache {
     verified: std::collections::HashMap<[u8; 32], u64>,
     /// Access tokens that Login with Amazon or Facebook vouched for.
     pub access_tokens: AccessTokenCache,
+    /// SAML responses that verified lately.
+    pub saml_responses: super::saml::ResponseCache,
 }
 
 /// The keys among `keys` that may have made a token with `kid` and `alg`.

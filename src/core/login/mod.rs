@@ -14,6 +14,7 @@ pub mod jwks;
 pub mod native;
 pub mod own;
 pub mod provider;
+pub mod saml;
 pub mod social;
 
 use std::cell::RefCell;
@@ -90,6 +91,15 @@ pub enum LoginError {
     /// (timeout, 5xx, not the JSON it documents).
     #[error("provider did not answer: {0}")]
     Unavailable(String),
+    /// The SAML response was refused (the rule it broke; never its content).
+    #[error("SAML response refused: {0}")]
+    Saml(#[from] crate::core::saml::SamlError),
+    /// The SAML assertion was seen lately in another response.
+    #[error("SAML assertion replayed in another response")]
+    SamlReplayed,
+    /// The SAML provider's metadata is past its `validUntil`.
+    #[error("SAML provider metadata expired")]
+    SamlMetadataExpired,
 }
 
 impl LoginError {
@@ -111,6 +121,13 @@ impl LoginError {
                 "The identity provider's keys could not be retrieved. Try again later.",
             ),
             Self::Refused(_) => invalid("The identity provider did not accept the access token."),
+            Self::Saml(crate::core::saml::SamlError::Expired) => invalid("SAML assertion expired."),
+            Self::Saml(crate::core::saml::SamlError::Platform(_)) => ApiError::new(
+                ErrorKind::ExternalService,
+                "The SAML response's signature could not be checked. Try again later.",
+            ),
+            Self::Saml(_) | Self::SamlReplayed => invalid("Not a valid SAML response."),
+            Self::SamlMetadataExpired => invalid("The SAML provider's metadata has expired."),
             Self::Unavailable(_) => ApiError::new(
                 ErrorKind::ExternalService,
                 "The identity provider could not check the access token. Try again later.",

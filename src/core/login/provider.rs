@@ -38,6 +38,8 @@ pub enum ProviderKind {
     Amazon,
     /// Facebook Login (access tokens, checked by the Graph API).
     Facebook,
+    /// A SAML 2.0 identity provider (named by its ARN; see `login::saml`).
+    Saml,
 }
 
 /// A provider as a pool configures it.

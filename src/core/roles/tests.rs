@@ -127,6 +127,38 @@ fn user_pool_mappings_are_keyed_by_app_client() {
     assert_eq!(resolve(&p, &[login], None).unwrap(), "r");
 }
 
+const IDP: &str = "arn:aws:iam::123456789012:saml-provider/Corp";
+const SAML_A: &str = "arn:aws:iam::123456789012:role/A";
+const SAML_B: &str = "arn:aws:iam::123456789012:role/B";
+
+fn saml<'a>(claims: &'a Claims) -> LoginFacts<'a> {
+    LoginFacts { provider: IDP, kind: ProviderKind::Saml, client_id: "https://idp.example.com", claims }
+}
+
+/// Cognito Developer Guide, "Setting up a SAML provider as an identity pool
+/// IdP": the Role attribute's roles; with several, CustomRoleArn chooses,
+/// and the user takes it if the assertion names it.
+#[test]
+fn saml_assertions_grant_their_roles_and_custom_role_arn_chooses() {
+    use crate::core::login::saml::ROLE_ATTRIBUTE;
+    let p = pool(&[(IDP, rules(vec![rule("dept", "Equals", "eng", "mapped")], "Deny"))]);
+    let one = claims(json!({ ROLE_ATTRIBUTE: format!("{SAML_A},{IDP}"), "dept": "eng" }));
+    assert_eq!(resolve(&p, &[saml(&one)], None).unwrap(), SAML_A, "the one role, before the mapping");
+    assert_eq!(resolve(&p, &[saml(&one)], Some(SAML_A)).unwrap(), SAML_A);
+    assert_eq!(resolve(&p, &[saml(&one)], Some(SAML_B)).unwrap_err().kind, ErrorKind::NotAuthorized);
+    let two = claims(json!({ ROLE_ATTRIBUTE: [format!("{SAML_A},{IDP}"), format!("{IDP},{SAML_B}")] }));
+    assert_eq!(resolve(&p, &[saml(&two)], Some(SAML_B)).unwrap(), SAML_B, "CustomRoleArn chooses");
+    assert_eq!(resolve(&p, &[saml(&two)], None).unwrap_err().kind, ErrorKind::InvalidParameter);
+    assert_eq!(resolve(&p, &[saml(&two)], Some(AUTH)).unwrap_err().kind, ErrorKind::NotAuthorized);
+    // Roles granted through another provider are not this login's: the
+    // mapping decides on the attributes, then the authenticated role.
+    let other = claims(json!({ ROLE_ATTRIBUTE: format!("{SAML_A},{IDP}x"), "dept": ["eng", "ops"] }));
+    assert_eq!(resolve(&p, &[saml(&other)], None).unwrap_err().kind, ErrorKind::NotAuthorized, "Equals on a list");
+    let eng = claims(json!({ "dept": "eng" }));
+    assert_eq!(resolve(&p, &[saml(&eng)], None).unwrap(), "mapped");
+    assert_eq!(resolve(&pool(&[]), &[saml(&eng)], Some(SAML_A)).unwrap(), AUTH, "no grant, no mapping");
+}
+
 fn reference(rules: &[(String, String, String)], claims: &BTreeMap<String, Value>) -> Option<usize> {
     rules.iter().position(|(claim, kind, value)| match claims.get(claim) {
         None => false,

@@ -30,8 +30,9 @@
 //!    hold `NotBefore`/`NotOnOrAfter` (within the skew), at least one
 //!    `AudienceRestriction`, each naming an expected audience, and no
 //!    condition but `OneTimeUse` and `ProxyRestriction` (accepted, not
-//!    enforced: no replay cache here); a bearer `SubjectConfirmation` whose
-//!    data has an expected `Recipient` and an unexpired `NotOnOrAfter`; an
+//!    enforced here; `login::saml` remembers assertions); a bearer
+//!    `SubjectConfirmation` whose data has an expected `Recipient` and an
+//!    unexpired `NotOnOrAfter`; an
 //!    `AuthnStatement`'s `SessionNotOnOrAfter` (if any) not passed.
 //!
 //! Since a response signed on the Response covers its one assertion, and a
@@ -42,21 +43,13 @@
 //! refused before any digest is computed. Comments are dropped at parse time
 //! (see `tree.rs`), so text split by a comment reads whole, as signed.
 //!
-//! # Wiring it in (for the `Logins` path)
-//! ```ignore
-//! // At CreateSAMLProvider/UpdateSAMLProvider: refuse bad metadata early.
-//! let idp = saml::parse_metadata(&metadata_xml)?;            // SamlError -> InvalidInput
-//! // At GetId / GetOpenIdToken / GetCredentialsForIdentity, for a Logins key
-//! // that is one of the pool's SamlProviderARNs (value: the SAMLResponse):
-//! let expect = saml::Expectations::new(&["urn:amazon:webservices"],
-//!                                      &["https://signin.aws.amazon.com/saml"], now);
-//! let assertion = saml::check_response(&logins_value, &idp, &expect)?
-//!     .verify(&verifier).await?;                              // any SamlError ->
-//!     // NotAuthorizedException "Invalid SAML response" (log the variant only)
-//! // assertion.name_id: the subject; assertion.attributes
-//! //   ["https://aws.amazon.com/SAML/Attributes/Role"]: "role-arn,provider-arn" pairs;
-//! // assertion.assertion_id + not_on_or_after: key and lifetime of a replay cache.
-//! ```
+//! # Where it is used
+//! CreateSAMLProvider/UpdateSAMLProvider parse the metadata with
+//! [`parse_metadata`] before storing it (`service::saml_providers`); sign-in
+//! with a `Logins` key that is one of the pool's `SamlProviderARNs` runs
+//! [`check_response`] then [`ToVerify::verify`] (`login::saml`), which also
+//! keeps the replay memory this module leaves out.
+//!
 
 mod c14n;
 mod cert;
@@ -75,6 +68,7 @@ use base64::Engine;
 use super::capabilities::Verifier;
 use super::login::jwks::PublicKey;
 use super::model::MAX_TOKEN_LEN;
+use super::time::parse_iso8601;
 
 /// The most characters a `SAMLResponse` may have (a `Logins` value's limit).
 pub const MAX_RESPONSE_CHARS: usize = MAX_TOKEN_LEN;
@@ -209,6 +203,7 @@ pub(crate) mod names {
 pub struct SamlIdp {
     entity_id: String,
     keys: Vec<PublicKey>,
+    valid_until: Option<u64>,
 }
 
 impl SamlIdp {
@@ -221,14 +216,21 @@ impl SamlIdp {
     pub fn keys(&self) -> &[PublicKey] {
         &self.keys
     }
+
+    /// The metadata's `validUntil` (seconds since the epoch), if it has one:
+    /// past it, the metadata must no longer be relied on.
+    pub fn valid_until(&self) -> Option<u64> {
+        self.valid_until
+    }
 }
 
 /// Reads an identity provider's metadata: an `md:EntityDescriptor` root
 /// with an `entityID` and an `IDPSSODescriptor` whose `KeyDescriptor`s
 /// (`use="signing"` or no `use`) carry `X509Certificate`s. Each certificate's
 /// RSA key (2048–4096 bits) is pinned; other key types are skipped; none
-/// usable is [`SamlError::NoSigningKey`]. The metadata's own signature, if
-/// any, is not checked: the administrator vouches for the document.
+/// usable is [`SamlError::NoSigningKey`]. The root's `validUntil`, if any,
+/// must be an ISO 8601 UTC time. The metadata's own signature, if any, is
+/// not checked: the administrator vouches for the document.
 pub fn parse_metadata(xml: &str) -> Result<SamlIdp, SamlError> {
     use names::{DS, MD};
     let doc = tree::parse(xml, MAX_METADATA_BYTES)?;
@@ -238,6 +240,8 @@ pub fn parse_metadata(xml: &str) -> Result<SamlIdp, SamlError> {
     }
     let entity_id = root.attribute("entityID").filter(|e| !e.is_empty() && e.len() <= 1024);
     let entity_id = entity_id.ok_or(SamlError::Invalid("entityID"))?.to_owned();
+    let valid_until = root.attribute("validUntil");
+    let valid_until = valid_until.map(|v| parse_iso8601(v).ok_or(SamlError::Invalid("validUntil"))).transpose()?;
     let mut keys: Vec<PublicKey> = Vec::new();
     for sso in doc.children_named(0, MD, "IDPSSODescriptor") {
         for descriptor in doc.children_named(sso, MD, "KeyDescriptor") {
@@ -262,7 +266,7 @@ pub fn parse_metadata(xml: &str) -> Result<SamlIdp, SamlError> {
         return Err(SamlError::NoSigningKey);
     }
     keys.truncate(MAX_IDP_KEYS);
-    Ok(SamlIdp { entity_id, keys })
+    Ok(SamlIdp { entity_id, keys, valid_until })
 }
 
 /// Base64 (standard alphabet, padded) with any ASCII white space in it.

@@ -16,6 +16,7 @@ mod pools;
 mod public;
 mod routes;
 pub mod s3;
+mod saml_providers;
 mod signin;
 mod sweep;
 mod tags;
@@ -170,6 +171,11 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             Operation::TagResource => self.tag_resource(input(body)?).await,
             Operation::UntagResource => self.untag_resource(input(body)?).await,
             Operation::ListTagsForResource => self.list_tags(input(body)?).await,
+            Operation::CreateSAMLProvider => self.create_saml_provider(input(body)?).await,
+            Operation::GetSAMLProvider => self.get_saml_provider(input(body)?).await,
+            Operation::UpdateSAMLProvider => self.update_saml_provider(input(body)?).await,
+            Operation::ListSAMLProviders => self.list_saml_providers(input(body)?).await,
+            Operation::DeleteSAMLProvider => self.delete_saml_provider(input(body)?).await,
         }
     }
 
@@ -201,8 +207,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         RouteTag::of_pool(&self.secrets.route_key, pool_id)
     }
 
-    /// The authority of the settings that are no pool's: roles' policies
-    /// and the gateway's routes.
+    /// The authority of the settings that are no pool's: roles' policies,
+    /// the gateway's routes and the SAML providers.
     fn settings_route(&self) -> RouteTag {
         RouteTag::of_pool(&self.secrets.route_key, SETTINGS_AUTHORITY)
     }

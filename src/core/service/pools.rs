@@ -208,7 +208,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         let (pool_id, provider_name) = input.check()?;
         let pool = self.pool(&pool_id).await?;
         let configured = provider::resolve(&pool.config, &provider_name, &self.config.insecure_http_issuers).is_some()
-            || social::resolve(&pool.config, &provider_name).is_some();
+            || social::resolve(&pool.config, &provider_name).is_some()
+            || crate::core::login::saml::pool_lists(&pool.config, &provider_name);
         if !configured {
             return Err(ApiError::invalid_parameter(format!(
                 "Identity provider '{provider_name}' is not configured for identity pool '{pool_id}'."

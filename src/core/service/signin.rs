@@ -14,7 +14,7 @@ use crate::core::error::ApiError;
 use crate::core::ids::new_identity_id;
 use crate::core::login::provider::{self, ProviderKind};
 use crate::core::login::social::{self, SocialSettings, SocialVerifier};
-use crate::core::login::{own, LoginVerifier, VerifiedLogin};
+use crate::core::login::{own, saml, LoginError, LoginVerifier, VerifiedLogin};
 use crate::core::records::{IdentityRecord, LoginRef, PoolRecord};
 use crate::core::roles::LoginFacts;
 use crate::core::store::{keys, Store};
@@ -95,8 +95,21 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 out.push(Login { verified, kind, mac, sealed: None });
                 continue;
             }
-            let refused =
-                |e: crate::core::login::LoginError| e.to_api().with_detail(format!("login '{name}' refused: {e}"));
+            let refused = |e: LoginError| e.to_api().with_detail(format!("login '{name}' refused: {e}"));
+            if saml::pool_lists(&pool.config, name) {
+                let idp = match saml::provider_name(name, &self.config.account_id) {
+                    Some(provider) => self.saml_idp(provider).await?,
+                    None => None,
+                };
+                let idp = idp.ok_or_else(|| refused(LoginError::UnsupportedProvider))?;
+                let issuer = &self.config.issuer;
+                let verified = saml::verify(self.verifier, self.key_cache, &idp, name, token, issuer, now)
+                    .await
+                    .map_err(refused)?;
+                let mac = self.secrets.hash_key.login_mac(pool.id(), &verified.provider, &verified.sub);
+                out.push(Login { verified, kind: ProviderKind::Saml, mac, sealed: None });
+                continue;
+            }
             let (verified, kind) = match social::kind_of(name) {
                 Some(kind) => (social.verify(&pool.config, name, token, now).await.map_err(refused)?, kind),
                 None => {
@@ -247,7 +260,8 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
     }
 
     /// Principal tags of a signed-in call, from each provider's tag map
-    /// (earlier providers win a repeated tag key).
+    /// (earlier providers win a repeated tag key). A claim becomes a tag
+    /// only when it is a string (a SAML attribute of one value).
     pub(super) fn principal_tags(&self, pool: &PoolRecord, logins: &[Login]) -> BTreeMap<String, String> {
         let mut tags = BTreeMap::new();
         for l in logins {
@@ -267,7 +281,14 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 continue;
             }
             let Some(map) = pool.principal_tags.get(&l.verified.provider) else { continue };
-            if map.use_defaults {
+            if map.use_defaults && l.kind == ProviderKind::Saml {
+                // Cognito's default SAML mapping names two attributes.
+                for attribute in saml::DEFAULT_TAG_ATTRIBUTES {
+                    if let Some(value) = l.verified.claims.str(attribute) {
+                        add(attribute, value);
+                    }
+                }
+            } else if map.use_defaults {
                 add("aud", &l.verified.client_id);
                 add("sub", &l.verified.sub);
             }

@@ -53,6 +53,11 @@ impl Reply {
 
 impl Harness {
     pub(super) fn new() -> Self {
+        Self::with_account(None)
+    }
+
+    /// A harness whose `ACCOUNT_ID` is `account` (the default's otherwise).
+    pub(super) fn with_account(account: Option<&'static str>) -> Self {
         let clock = Rc::new(ManualClock::new(1_800_000_000));
         let store = Rc::new(MemoryStore::new(clock.clone()));
         let (signing_keys, signer) = keys_and_signer("test-key");
@@ -69,6 +74,7 @@ impl Harness {
                 "SIGNING_KEYS" => signing_keys.clone(),
                 "ADMIN_ACCESS_KEY_ID" => ADMIN_ID.to_owned(),
                 "ADMIN_SECRET_ACCESS_KEY" => ADMIN_SECRET.to_owned(),
+                "ACCOUNT_ID" => account?.to_owned(),
                 _ => return None,
             })
         };
@@ -219,6 +225,7 @@ mod guests;
 mod limits;
 mod protocol;
 mod purge;
+mod saml;
 mod signin;
 mod stateless;
 mod sweep;
