@@ -19,6 +19,7 @@
 // identity, an unprocessed deletion) or a broken invariant.
 // Needs `bash scripts/build-worker.sh` first.
 import os from 'node:os';
+import { Agent } from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import { randomInt, randomUUID } from 'node:crypto';
@@ -117,12 +118,16 @@ try {
     }, { step: 'build', name: 'clientAddress' });
     return c;
   };
+  // A connection per request: workerd closes idle kept-alive connections,
+  // and a POST that meets one closing fails with ECONNRESET, unanswered (not
+  // the Worker's doing, but indistinguishable from it, so avoided).
+  const requestHandler = { httpAgent: new Agent({ keepAlive: false, maxSockets: 256 }) };
   const app = clientAddress(new CognitoIdentityClient({
-    endpoint: cognate.endpoint, region: REGION, maxAttempts: 1,
+    endpoint: cognate.endpoint, region: REGION, maxAttempts: 1, requestHandler,
     credentials: () => Promise.reject(new Error('public operations need no credentials')),
   }));
   const admin = clientAddress(new CognitoIdentityClient({
-    endpoint: cognate.endpoint, region: REGION, maxAttempts: 1,
+    endpoint: cognate.endpoint, region: REGION, maxAttempts: 1, requestHandler,
     credentials: { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY },
   }));
 

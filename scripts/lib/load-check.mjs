@@ -39,8 +39,12 @@ export async function snapshot(kv) {
     listed.push(...page.keys);
     cursor = page.list_complete ? undefined : page.cursor;
   } while (cursor);
-  const values = await inParallel(listed.map((k) => () => kv.get(k.name)), 32);
-  return new Map(listed.map((k, i) => [k.name, { value: values[i], metadata: k.metadata ?? null }]));
+  // KV's bulk get: up to 100 keys a call.
+  const batches = [];
+  for (let i = 0; i < listed.length; i += 100) batches.push(listed.slice(i, i + 100).map((k) => k.name));
+  const values = new Map();
+  for (const got of await inParallel(batches.map((names) => () => kv.get(names)), 4)) for (const [k, v] of got) values.set(k, v);
+  return new Map(listed.map((k) => [k.name, { value: values.get(k.name) ?? null, metadata: k.metadata ?? null }]));
 }
 
 /** Whether two snapshots hold the same keys, values and metadata. */
@@ -59,7 +63,7 @@ export function sameSnapshot(a, b) {
  * retries from an alarm every 2 s), or `maxMs` has passed. Resolves to
  * {state, settled, tookMs, snapshots}.
  */
-export async function settledSnapshot(kv, { pauseMs = 2500, maxMs = 90_000 } = {}) {
+export async function settledSnapshot(kv, { pauseMs = 2500, maxMs = 300_000 } = {}) {
   const t0 = performance.now();
   let last = await snapshot(kv);
   let count = 1;
