@@ -72,7 +72,9 @@ const ACCEPTED = {
   // (nothing changes); the named identity no longer owns its login or is
   // disabled → NotAuthorizedException; deleted → ResourceNotFoundException.
   merge: ['ResourceConflictException', 'NotAuthorizedException', 'ResourceNotFoundException'],
-  'guest into owner': ['NotAuthorizedException', 'ResourceNotFoundException', 'ResourceConflictException'],
+  // A guest merged into an owner brings no login, so no conflict: only the
+  // guest linked or merged meanwhile (NotAuthorized) or deleted (not found).
+  'guest into owner': ['NotAuthorizedException', 'ResourceNotFoundException'],
   // unlink: the login is no longer the identity's ("Logins don't match"),
   // the identity is disabled or deleted, or the provider to remove is not
   // linked (InvalidParameterException) because another client changed it.
@@ -432,7 +434,7 @@ try {
   const verdict = violations || failures.length || fiveXX ? 'FAIL' : 'PASS';
   lines.unshift(`**${verdict}**: ${violations} invariant violations, ${failures.length} failures.`, '');
   console.log(lines.join('\n'));
-  if (args.markdown) appendFileSync(args.markdown, `\n## Run of ${new Date().toISOString().slice(0, 10)}: ${SECONDS} s\n\n${lines.join('\n')}\n`);
+  if (args.markdown) appendFileSync(args.markdown, `\n### Run of ${new Date().toISOString().slice(0, 10)}: ${SECONDS} s\n\n${lines.join('\n')}\n`);
   if (verdict !== 'PASS') exitCode = 1;
 } finally {
   await cognate.mf.dispose();
