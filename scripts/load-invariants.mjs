@@ -33,7 +33,7 @@ import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { ACCOUNT, COMPATIBILITY_DATE, WORKER_DIR, cognateWorker, freePort } from './lib/bench-workers.mjs';
 import { stats } from './lib/bench-load.mjs';
-import { checkState, loginMac, parseState, settledSnapshot } from './lib/load-check.mjs';
+import { checkState, loginMac, parseState, proveChecks, settledSnapshot } from './lib/load-check.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 
 const { values: args } = parseArgs({
@@ -389,6 +389,13 @@ try {
     else stable.push({ mac, id: [...ids][0] });
   }
   const checks = checkState(parsed, pool, { deleted, stable, guests: allGuests });
+  // The checks prove, on copies of this very state, that they can fail.
+  const proof = proveChecks(settled.state, pool, { deleted, stable, guests: allGuests });
+  checks.push({
+    name: 'the checks see each of a few corruptions of this state (in memory)',
+    checked: proof.tried, violations: proof.unseen.length,
+    examples: proof.unseen.map((w) => `unseen: ${w}`),
+  });
   checks.push({
     name: 'client cross-check: no untouched login was answered with two identities (duplicate identities for one login)',
     checked: stable.length + duplicates.length, violations: duplicates.length,
@@ -415,7 +422,8 @@ try {
     + `${count((r) => !r.deleted && !r.disabled && !r.logins.length)} stored guests, ${count((r) => !r.deleted && r.disabled)} disabled, `
     + `${count((r) => r.deleted)} tombstones), ${parsed.logins.size} logins, ${parsed.members.size} member entries. `
     + `Clients: ${allGuests.size} guests made, ${said.size} logins answered, ${deleted.length} identities deleted; `
-    + `${stable.length + duplicates.length} logins no merge/unlink/delete touched (cross-checked).`);
+    + `${stable.length + duplicates.length} logins no merge/unlink/delete touched (cross-checked).`
+    + (proof.unmade.length ? ` Corruptions the state had nothing for: ${proof.unmade.join(', ')}.` : ''));
   lines.push('', '| invariant | checked | violations |', '| --- | ---: | ---: |', ...checks.map((c) => `| ${c.name} | ${c.checked} | ${c.violations} |`));
   const examples = checks.filter((c) => c.violations).flatMap((c) => c.examples.map((e) => `- ${c.name}: ${e}`));
   if (examples.length) lines.push('', 'Violations (examples):', ...examples);

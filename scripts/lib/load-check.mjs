@@ -131,6 +131,7 @@ export function checkState(parsed, poolId, client = { deleted: [], stable: [], g
   const { identities, logins, members } = parsed;
   const live = (r) => r && !r.deleted;
   const c = {
+    shape: new Check('every identity record has the schema\'s shape (pool, logins [{provider, mac}], created, modified, disabled)'),
     loginTarget: new Check('every login/ key names a live, enabled identity of its pool that lists the login'),
     loginBack: new Check("every login an identity lists has its login/ key naming that identity (no login owned twice)"),
     oneOwner: new Check('no login listed by two identities'),
@@ -143,6 +144,13 @@ export function checkState(parsed, poolId, client = { deleted: [], stable: [], g
   };
   const owners = new Map();
   for (const [id, r] of identities) {
+    c.shape.look();
+    const shaped = typeof r?.pool === 'string' && Array.isArray(r.logins) && Number.isInteger(r.created) && Number.isInteger(r.modified)
+      && typeof r.disabled === 'boolean' && r.logins.every((l) => typeof l?.provider === 'string' && /^[0-9a-f]{64}$/.test(l.mac ?? ''));
+    if (!shaped) {
+      c.shape.fail(`identity/${id} is ${JSON.stringify(r).slice(0, 200)}`);
+      continue;
+    }
     if (!live(r)) continue;
     c.oneProvider.look();
     const macs = r.logins.map((l) => l.mac);
@@ -207,4 +215,47 @@ export function checkState(parsed, poolId, client = { deleted: [], stable: [], g
     if (owner !== id) c.stable.fail(`a login every sign-in answered with ${id} now names ${owner ?? 'nothing'}`);
   }
   return Object.values(c);
+}
+
+/**
+ * Proves the checks can fail on the real state: each corruption (a login key
+ * removed, a login key pointed at a disabled identity, a member entry's
+ * metadata changed, a second login of one provider, a cross-checked login
+ * moved) is applied to a copy of `state` and must raise the violations of
+ * the check it is about. Resolves to the list of corruptions that could
+ * not be made (the state had nothing to corrupt) and those that went unseen.
+ */
+export function proveChecks(state, poolId, client) {
+  const base = new Map(checkState(parseState(state), poolId, client).map((c) => [c.name, c.violations]));
+  const parsed = parseState(state);
+  const live = [...parsed.identities].filter(([, r]) => !r.deleted && !r.disabled && r.logins.length);
+  const disabled = [...parsed.identities].find(([, r]) => !r.deleted && r.disabled);
+  const first = live[0];
+  const corruptions = [
+    ['a login key removed', /has its login\/ key naming/, first && ((s) => s.delete(`login/${first[1].pool}/${first[1].logins[0].mac}`))],
+    ['a login key naming a disabled identity', /names a live, enabled/, disabled && first && ((s) => s.set(`login/${first[1].pool}/${first[1].logins[0].mac}`, { value: disabled[0], metadata: null }))],
+    ['a member entry out of date', /has its member\/ entry/, first && ((s) => {
+      const key = `member/${first[1].pool}/${first[0]}`;
+      const m = s.get(key);
+      if (m) s.set(key, { ...m, metadata: { ...m.metadata, m: (m.metadata?.m ?? 0) + 1 } });
+    })],
+    ['two logins of one provider', /two logins of one provider/, first && ((s) => {
+      const r = { ...first[1], logins: [...first[1].logins, { ...first[1].logins[0], mac: 'f'.repeat(64) }] };
+      s.set(`identity/${first[0]}`, { value: JSON.stringify(r), metadata: null });
+    })],
+    ['a cross-checked login moved', /client cross-check/, client.stable.length && disabled && ((s) => s.set(`login/${poolId}/${client.stable[0].mac}`, { value: disabled[0], metadata: null }))],
+  ];
+  const unmade = [];
+  const unseen = [];
+  for (const [what, check, corrupt] of corruptions) {
+    if (!corrupt) {
+      unmade.push(what);
+      continue;
+    }
+    const copy = new Map(state);
+    corrupt(copy);
+    const seen = checkState(parseState(copy), poolId, client).some((c) => check.test(c.name) && c.violations > base.get(c.name));
+    if (!seen) unseen.push(what);
+  }
+  return { unmade, unseen, tried: corruptions.length };
 }
