@@ -54,3 +54,6 @@ echo "==> the release Worker has no test-only route (not in its wasm; 404 in wor
 node scripts/check-release-worker.mjs
 echo "==> end-to-end tests (workerd, AWS SDK for JavaScript, boto3, AWS CLI, jose, Chromium)"
 npm run --silent test:e2e
+echo "==> the load's invariant checks, then 20 s of mixed load with the state checked after (npm run load: 5 minutes; docs/load.md)"
+node --test scripts/lib/load-check.test.mjs
+npm run --silent load -- --seconds 20
