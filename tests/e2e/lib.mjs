@@ -233,9 +233,24 @@ export function storageDump() {
     } catch {
       return [];
     }
-    return names.flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)]));
+    // The running Worker's SQLite creates and removes its -shm/-wal files
+    // as it goes: a file gone between the listing and the read is skipped.
+    return names.flatMap((n) => {
+      try {
+        return statSync(join(dir, n)).isDirectory() ? walk(join(dir, n)) : [join(dir, n)];
+      } catch {
+        return [];
+      }
+    });
   };
-  const files = ['kv', 'do'].flatMap((d) => walk(join(stateDir, d))).map((file) => ({ file, bytes: readFileSync(file) }));
+  const read = (file) => {
+    try {
+      return [{ file, bytes: readFileSync(file) }];
+    } catch {
+      return [];
+    }
+  };
+  const files = ['kv', 'do'].flatMap((d) => walk(join(stateDir, d))).flatMap(read);
   const found = (needle) => files.filter(({ bytes }) => bytes.includes(Buffer.from(needle))).map(({ file }) => file);
   return { files, found };
 }
