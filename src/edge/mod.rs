@@ -46,6 +46,63 @@ thread_local! {
     static BLOCKED: Rc<Blocklist> = Rc::new(Blocklist::default());
 }
 
+/// What the core's service uses in this Worker, for one event (a request
+/// or a Cron Trigger): KV, the pool objects, WebCrypto, and the isolate's
+/// caches and blocklist.
+struct Capabilities<'a> {
+    store: kv::KvStore,
+    authority: authority::DoAuthority,
+    signer: webcrypto::WebCryptoSigner<'a>,
+    key_cache: Rc<RefCell<KeyCache>>,
+    cache: Rc<IsolateCache>,
+    blocked: Rc<Blocklist>,
+    limiter: limits::BindingLimiter,
+}
+
+/// The service the Worker runs.
+type WorkerService<'a> = Service<
+    'a,
+    kv::KvStore,
+    authority::DoAuthority,
+    webcrypto::WebCryptoSigner<'a>,
+    http::FetchHttp,
+    webcrypto::WebCryptoVerifier,
+>;
+
+impl<'a> Capabilities<'a> {
+    /// The bindings of `env`, and signing with the current key of `secrets`.
+    fn from_env(env: &Env, secrets: &'a Secrets) -> Result<Self> {
+        Ok(Self {
+            store: kv::KvStore::from_env(env, KV_BINDING)?,
+            authority: authority::DoAuthority::new(env.durable_object(POOL_BINDING)?),
+            signer: webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current),
+            key_cache: KEY_CACHE.with(Rc::clone),
+            cache: ISOLATE_CACHE.with(Rc::clone),
+            blocked: BLOCKED.with(Rc::clone),
+            limiter: limits::BindingLimiter::from_env(env),
+        })
+    }
+
+    /// The service over these capabilities, for a client at `client` (its
+    /// `CF-Connecting-IP`; none for a Cron Trigger).
+    fn service(&'a self, config: &'a Config, secrets: &'a Secrets, client: Option<&'a str>) -> WorkerService<'a> {
+        Service {
+            config,
+            secrets,
+            store: &self.store,
+            authority: &self.authority,
+            signer: &self.signer,
+            http: &http::FetchHttp,
+            verifier: &webcrypto::WebCryptoVerifier,
+            key_cache: &self.key_cache,
+            cache: &self.cache,
+            clock: &platform::JsClock,
+            random: &platform::JsRandom,
+            limits: Limits { limiter: &self.limiter, blocked: &self.blocked, client },
+        }
+    }
+}
+
 fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
     if let Some(s) = SETTINGS.with(|c| c.get().cloned()) {
         return Ok(s);
@@ -82,30 +139,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     if static_asset {
         return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
     }
-    let store = kv::KvStore::from_env(&env, KV_BINDING)?;
-    let authority = authority::DoAuthority::new(env.durable_object(POOL_BINDING)?);
-    let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
-    let key_cache = KEY_CACHE.with(Rc::clone);
-    let cache = ISOLATE_CACHE.with(Rc::clone);
-    let blocked = BLOCKED.with(Rc::clone);
-    let limiter = limits::BindingLimiter::from_env(&env);
+    let capabilities = Capabilities::from_env(&env, secrets)?;
+    let store = &capabilities.store;
     let client = req.headers().get("cf-connecting-ip").ok().flatten();
-    let service = Service {
-        config,
-        secrets,
-        store: &store,
-        authority: &authority,
-        signer: &signer,
-        http: &http::FetchHttp,
-        verifier: &webcrypto::WebCryptoVerifier,
-        key_cache: &key_cache,
-        cache: &cache,
-        clock: &platform::JsClock,
-        random: &platform::JsRandom,
-        limits: Limits { limiter: &limiter, blocked: &blocked, client: client.as_deref() },
-    };
+    let service = capabilities.service(config, secrets, client.as_deref());
     if s3_door {
-        return serve_s3(req, &env, &service, &store, config).await;
+        return serve_s3(req, &env, &service, store, config).await;
     }
     if gateway_door {
         let secure = is_https(&req);
@@ -154,30 +193,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if config.guest_retention_days.is_none() {
         return worker::console_log!("guest sweep: off (GUEST_RETENTION_DAYS is not set)");
     }
-    let (store, authority) = match (kv::KvStore::from_env(&env, KV_BINDING), env.durable_object(POOL_BINDING)) {
-        (Ok(store), Ok(ns)) => (store, authority::DoAuthority::new(ns)),
-        _ => return worker::console_error!("guest sweep: the {KV_BINDING} or {POOL_BINDING} binding is missing"),
+    let Ok(capabilities) = Capabilities::from_env(&env, secrets) else {
+        return worker::console_error!("guest sweep: the {KV_BINDING} or {POOL_BINDING} binding is missing");
     };
-    let signer = webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current);
-    let key_cache = KEY_CACHE.with(Rc::clone);
-    let cache = ISOLATE_CACHE.with(Rc::clone);
-    let blocked = BLOCKED.with(Rc::clone);
-    let limiter = limits::BindingLimiter::from_env(&env);
-    let service = Service {
-        config,
-        secrets,
-        store: &store,
-        authority: &authority,
-        signer: &signer,
-        http: &http::FetchHttp,
-        verifier: &webcrypto::WebCryptoVerifier,
-        key_cache: &key_cache,
-        cache: &cache,
-        clock: &platform::JsClock,
-        random: &platform::JsRandom,
-        limits: Limits { limiter: &limiter, blocked: &blocked, client: None },
-    };
-    let r = service.sweep_guests().await;
+    let r = capabilities.service(config, secrets, None).sweep_guests().await;
     let counts = format!(
         "pools {}, entries read {}, guests removed {}, kept {}, operations {}, {}",
         r.pools,
