@@ -4,7 +4,8 @@
 import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 
-class Sha256 {
+/** SHA-256 and HMAC-SHA256 in the shape @smithy/signature-v4 takes, from node:crypto. */
+export class Sha256 {
   constructor(secret) {
     this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
   }

@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import {
   GetIdCommand,
   SetIdentityPoolRolesCommand,
 } from '@aws-sdk/client-cognito-identity';
-import { signedCall } from '../../scripts/lib/admin.mjs';
+import { Sha256, signedCall } from '../../scripts/lib/admin.mjs';
 import { adminCall, adminCredentials, client, cognateRole, endpoint, publicClient, rejectsWith } from './lib.mjs';
 import { root } from './worker.mjs';
 
@@ -49,19 +49,6 @@ function response(nameId, attributes = [], { tamper, audience = endpoint, recipi
 }
 
 const ROLE_ATTRIBUTE = 'https://aws.amazon.com/SAML/Attributes/Role';
-
-class Sha256 {
-  constructor(secret) {
-    this.hash = secret ? createHmac('sha256', secret) : createHash('sha256');
-  }
-  update(data) {
-    this.hash.update(data);
-  }
-  async digest() {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset() {}
-}
 
 /** Who cognate says these credentials are (`/whoami`, signed for service `cognate`). */
 async function whoami({ AccessKeyId, SecretKey, SessionToken }) {
