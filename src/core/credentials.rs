@@ -11,9 +11,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use hmac::{Hmac, Mac};
+use hmac::Mac;
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
 use super::capabilities::Random;
 use super::keys::{CredentialKey, CredentialKeys};
@@ -80,7 +79,7 @@ pub enum OpenError {
 }
 
 fn secret_for(key: &CredentialKey, pool_id: &str, access_key_id: &str) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&key.secret_key(pool_id)).expect("HMAC takes any key length");
+    let mut mac = key.secret_mac(pool_id);
     mac.update(access_key_id.as_bytes());
     URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }

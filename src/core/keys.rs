@@ -2,7 +2,9 @@
 //! newtype whose `Debug` prints `[redacted]`; derived keys are separated by
 //! HKDF labels and, where they serve one pool, by the pool id.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
@@ -43,6 +45,48 @@ fn derive(ikm: &[u8], label: &str, context: &str) -> [u8; 32] {
     out
 }
 
+/// How many values of one label a [`Memo`] keeps before it starts over
+/// (one per pool: a Worker isolate serves few pools at a time).
+const MEMO_ENTRIES: usize = 1024;
+
+/// Values derived from one secret, kept by (label, context). HKDF costs
+/// eight SHA-256 blocks and an HMAC key set-up two, and the few keys of a
+/// pool serve every request of it: without this a warm signed-in call spent
+/// a tenth of its time re-deriving the same keys. Clones start empty.
+struct Memo<V>(Mutex<HashMap<&'static str, HashMap<String, V>>>);
+
+impl<V: Clone> Memo<V> {
+    fn new() -> Self {
+        Self(Mutex::new(HashMap::new()))
+    }
+
+    /// The value for (`label`, `context`), made by `make` on first use.
+    fn get(&self, label: &'static str, context: &str, make: impl FnOnce() -> V) -> V {
+        let mut labels = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let values = labels.entry(label).or_default();
+        if let Some(v) = values.get(context) {
+            return v.clone();
+        }
+        if values.len() >= MEMO_ENTRIES {
+            values.clear();
+        }
+        let v = make();
+        values.insert(context.to_owned(), v.clone());
+        v
+    }
+}
+
+impl<V: Clone> Clone for Memo<V> {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+/// An HMAC-SHA256 keyed with `key`, ready for messages.
+fn hmac(key: &[u8]) -> Hmac<Sha256> {
+    <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
+}
+
 macro_rules! redacted_debug {
     ($($t:ty),*) => {$(
         impl fmt::Debug for $t {
@@ -55,14 +99,18 @@ macro_rules! redacted_debug {
 
 /// The hash key: the root of routing tags and login MACs.
 #[derive(Clone)]
-pub struct HashKey(Vec<u8>);
+pub struct HashKey {
+    key: Vec<u8>,
+    keys: Memo<[u8; 32]>,
+    macs: Memo<Hmac<Sha256>>,
+}
 
 /// The key of pools' routing tags.
 #[derive(Clone)]
 pub struct RouteKey([u8; 32]);
 
 /// The key that makes and checks one pool's self-proving guest ids.
-pub struct GuestKey([u8; 32]);
+pub struct GuestKey(Hmac<Sha256>);
 
 redacted_debug!(HashKey, RouteKey, GuestKey, CredentialKey, AdminKey);
 
@@ -70,7 +118,7 @@ impl HashKey {
     /// Reads the base64 secret; it must hold at least 32 bytes.
     pub fn parse(b64: &str) -> Result<Self, KeyError> {
         match decode_base64(b64) {
-            Some(bytes) if bytes.len() >= 32 => Ok(Self(bytes)),
+            Some(bytes) if bytes.len() >= 32 => Ok(Self { key: bytes, keys: Memo::new(), macs: Memo::new() }),
             Some(_) => Err(KeyError { name: "HASH_KEY", reason: "must hold at least 32 bytes" }),
             None => Err(KeyError { name: "HASH_KEY", reason: "is not base64" }),
         }
@@ -78,21 +126,30 @@ impl HashKey {
 
     /// The key of routing tags.
     pub fn route_key(&self) -> RouteKey {
-        RouteKey(derive(&self.0, "cognate/v1/route", ""))
+        RouteKey(derive(&self.key, "cognate/v1/route", ""))
     }
 
     /// The AEAD key that seals `pool_id`'s developer user identifiers.
     pub fn developer_key(&self, pool_id: &str) -> [u8; 32] {
-        derive(&self.0, "cognate/v1/developer", pool_id)
+        self.derived("cognate/v1/developer", pool_id)
     }
 
     /// The key of `pool_id`'s guest ids.
     pub fn guest_key(&self, pool_id: &str) -> GuestKey {
-        GuestKey(derive(&self.0, "cognate/v1/guest", pool_id))
+        GuestKey(self.mac("cognate/v1/guest", pool_id))
     }
 
-    fn keyed(&self, label: &str, pool_id: &str, provider: &str, sub: &str) -> [u8; 32] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&derive(&self.0, label, pool_id)).expect("any key length");
+    fn derived(&self, label: &'static str, pool_id: &str) -> [u8; 32] {
+        self.keys.get(label, pool_id, || derive(&self.key, label, pool_id))
+    }
+
+    /// An HMAC keyed with the derived key (`label`, `pool_id`).
+    fn mac(&self, label: &'static str, pool_id: &str) -> Hmac<Sha256> {
+        self.macs.get(label, pool_id, || hmac(&derive(&self.key, label, pool_id)))
+    }
+
+    fn keyed(&self, label: &'static str, pool_id: &str, provider: &str, sub: &str) -> [u8; 32] {
+        let mut mac = self.mac(label, pool_id);
         mac.update(provider.as_bytes());
         mac.update(&[0]);
         mac.update(sub.as_bytes());
@@ -131,7 +188,7 @@ impl GuestKey {
     /// carries. Short, because the id's other bits are what keep it
     /// unguessable; the tag only tells an issued id from an invented one.
     pub fn tag(&self, message: &[u8]) -> [u8; 4] {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("any key length");
+        let mut mac = self.0.clone();
         mac.update(message);
         let out = mac.finalize().into_bytes();
         [out[0], out[1], out[2], out[3]]
@@ -149,6 +206,8 @@ impl GuestKey {
 pub struct CredentialKey {
     id: String,
     key: Vec<u8>,
+    seal_keys: Memo<[u8; 32]>,
+    secret_macs: Memo<Hmac<Sha256>>,
 }
 
 impl CredentialKey {
@@ -161,7 +220,7 @@ impl CredentialKey {
         if key.len() < 32 {
             return Err(KeyError { name, reason: "a key must hold at least 32 bytes" });
         }
-        Ok(Self { id: id.to_owned(), key })
+        Ok(Self { id: id.to_owned(), key, seal_keys: Memo::new(), secret_macs: Memo::new() })
     }
 
     /// The key id carried in session tokens.
@@ -171,12 +230,15 @@ impl CredentialKey {
 
     /// The AEAD key that seals session tokens of `pool_id`.
     pub fn seal_key(&self, pool_id: &str) -> [u8; 32] {
-        derive(&self.key, "cognate/v1/seal", pool_id)
+        const LABEL: &str = "cognate/v1/seal";
+        self.seal_keys.get(LABEL, pool_id, || derive(&self.key, LABEL, pool_id))
     }
 
-    /// The MAC key that makes secret access keys of `pool_id`.
-    pub fn secret_key(&self, pool_id: &str) -> [u8; 32] {
-        derive(&self.key, "cognate/v1/secret", pool_id)
+    /// The HMAC, under the key of `pool_id`, that makes its secret access
+    /// keys from their ids.
+    pub fn secret_mac(&self, pool_id: &str) -> Hmac<Sha256> {
+        const LABEL: &str = "cognate/v1/secret";
+        self.secret_macs.get(LABEL, pool_id, || hmac(&derive(&self.key, LABEL, pool_id)))
     }
 }
 
@@ -285,9 +347,50 @@ mod tests {
     #[test]
     fn derived_keys_are_separated_by_label_and_pool() {
         let k = CredentialKey::new("k1", vec![9; 32]).unwrap();
-        assert_ne!(k.seal_key("p1"), k.secret_key("p1"));
+        let secret = |k: &CredentialKey, pool| k.secret_mac(pool).finalize().into_bytes().to_vec();
+        assert_ne!(hmac(&k.seal_key("p1")).finalize().into_bytes().to_vec(), secret(&k, "p1"));
+        assert_eq!(
+            hmac(&derive(&[9; 32], "cognate/v1/secret", "p1")).finalize().into_bytes().to_vec(),
+            secret(&k, "p1")
+        );
         assert_ne!(k.seal_key("p1"), k.seal_key("p2"));
+        assert_ne!(secret(&k, "p1"), secret(&k, "p2"));
+        // Remembered or derived afresh (a clone starts with nothing), the keys are the same.
         assert_eq!(k.seal_key("p1"), k.seal_key("p1"));
+        assert_eq!(k.seal_key("p1"), derive(&[9; 32], "cognate/v1/seal", "p1"));
+        assert_eq!(k.clone().seal_key("p1"), k.seal_key("p1"));
+        assert_eq!(secret(&k.clone(), "p2"), secret(&k, "p2"));
+    }
+
+    #[test]
+    fn memo_starts_over_when_full_and_keeps_answering() {
+        let memo = Memo::new();
+        let made = std::cell::Cell::new(0);
+        let get = |i: usize| {
+            memo.get("l", &i.to_string(), || {
+                made.set(made.get() + 1);
+                i
+            })
+        };
+        for i in 0..MEMO_ENTRIES {
+            assert_eq!(get(i), i);
+        }
+        assert_eq!((get(0), made.get()), (0, MEMO_ENTRIES), "remembered, not made again");
+        assert_eq!((get(MEMO_ENTRIES), made.get()), (MEMO_ENTRIES, MEMO_ENTRIES + 1), "full: starts over");
+        assert_eq!((get(0), made.get()), (0, MEMO_ENTRIES + 2), "forgotten, made again");
+        assert_eq!(memo.get("other", "0", || 7), 7, "labels are kept apart");
+    }
+
+    #[test]
+    fn hash_key_macs_are_remembered_consistently() {
+        let k = HashKey::parse(&"A".repeat(43)).unwrap();
+        let first = k.login_mac("pool", "accounts.google.com", "sub");
+        assert_eq!(k.login_mac("pool", "accounts.google.com", "sub"), first);
+        assert_eq!(k.clone().login_mac("pool", "accounts.google.com", "sub"), first);
+        assert_ne!(k.login_mac("pool2", "accounts.google.com", "sub"), first);
+        assert_ne!(k.opaque_id("pool", "accounts.google.com", "sub"), first[..32]);
+        assert_eq!(k.guest_key("pool").tag(b"m"), k.clone().guest_key("pool").tag(b"m"));
+        assert_ne!(k.guest_key("pool").tag(b"m"), k.guest_key("pool2").tag(b"m"));
     }
 
     #[test]
