@@ -57,8 +57,8 @@ pub trait Ledger {
     fn commit(&mut self, mutation: Mutation) -> Result<(), LedgerError>;
     /// Up to `limit` queued mutations, oldest first, with their sequence numbers.
     fn pending(&self, limit: usize) -> Result<Vec<(u64, Mutation)>, LedgerError>;
-    /// Drops the queued mutation `seq` (the store has it).
-    fn acknowledge(&mut self, seq: u64) -> Result<(), LedgerError>;
+    /// Drops the queued mutations up to and including `seq` (the store has them).
+    fn acknowledge_through(&mut self, seq: u64) -> Result<(), LedgerError>;
 }
 
 /// Most mutations one flush writes (a Worker invocation has a subrequest
@@ -99,26 +99,41 @@ impl WriteThrough {
     async fn drain<L: Ledger, S: Store>(ledger: &RefCell<L>, store: &S) -> Result<Flushed, StoreError> {
         let mut written = 0;
         loop {
-            let batch = ledger.borrow().pending(16).map_err(unavailable)?;
-            if batch.is_empty() {
-                return Ok(Flushed::Done);
+            let batch = ledger.borrow().pending(READ_BATCH).map_err(unavailable)?;
+            let Some(&(last, _)) = batch.last() else { return Ok(Flushed::Done) };
+            if written + batch.len() > FLUSH_BATCH {
+                return Ok(Flushed::More);
             }
-            for (seq, mutation) in batch {
-                if written == FLUSH_BATCH {
-                    return Ok(Flushed::More);
-                }
-                match &mutation {
+            for mutation in superseding(&batch) {
+                match mutation {
                     Mutation::Put { key, value, metadata } => {
                         let options = PutOptions { metadata: metadata.clone(), ttl: None };
                         store.put(key, value, options).await?
                     }
                     Mutation::Delete { key } => store.delete(key).await?,
                 }
-                ledger.borrow_mut().acknowledge(seq).map_err(unavailable)?;
                 written += 1;
             }
+            // One acknowledgement for the batch: a failure above leaves all
+            // of it queued, and writing it again writes the same values.
+            ledger.borrow_mut().acknowledge_through(last).map_err(unavailable)?;
         }
     }
+}
+
+/// How many queued mutations one step of a flush reads.
+const READ_BATCH: usize = 16;
+
+/// The mutations of `batch` the store must take, in order: the last of each
+/// key (a later change of a key supersedes an earlier one; a change's
+/// mutations are of different keys, and readers tolerate the store taking
+/// different keys in any order, as KV's caches do).
+fn superseding(batch: &[(u64, Mutation)]) -> impl Iterator<Item = &Mutation> {
+    batch
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, m))| !batch[i + 1..].iter().any(|(_, later)| later.key() == m.key()))
+        .map(|(_, (_, m))| m)
 }
 
 fn unavailable(e: LedgerError) -> StoreError {
@@ -127,8 +142,15 @@ fn unavailable(e: LedgerError) -> StoreError {
 
 #[cfg(test)]
 mod tests {
+    use std::rc::Rc;
+
     use super::*;
-    use crate::core::memory::MemoryLedger;
+    use crate::core::memory::{MemoryLedger, MemoryStore};
+    use crate::core::testing::{block_on, ManualClock};
+
+    fn store() -> MemoryStore {
+        MemoryStore::new(Rc::new(ManualClock::new(1_000)))
+    }
 
     fn put(k: &str, v: &str) -> Mutation {
         Mutation::Put { key: k.into(), value: v.into(), metadata: None }
@@ -146,7 +168,40 @@ mod tests {
         let pending = l.pending(10).unwrap();
         assert_eq!(pending.len(), 4);
         assert!(pending.windows(2).all(|w| w[0].0 < w[1].0));
-        l.acknowledge(pending[0].0).unwrap();
-        assert_eq!(l.pending(10).unwrap().len(), 3);
+        l.acknowledge_through(pending[1].0).unwrap();
+        assert_eq!(l.pending(10).unwrap(), pending[2..].to_vec());
+    }
+
+    #[test]
+    fn a_flush_writes_the_last_change_of_each_key_and_empties_the_outbox() {
+        let l = RefCell::new(MemoryLedger::default());
+        let store = store();
+        for m in [put("a", "1"), put("b", "1"), put("a", "2"), Mutation::Delete { key: "b".into() }, put("c", "1")] {
+            l.borrow_mut().commit(m).unwrap();
+        }
+        let flushed = block_on(WriteThrough::default().flush(&l, &store)).unwrap();
+        assert_eq!(flushed, Flushed::Done);
+        assert!(l.borrow().pending(10).unwrap().is_empty());
+        let get = |k: &str| block_on(store.get(k)).unwrap();
+        assert_eq!((get("a"), get("b"), get("c")), (Some("2".into()), None, Some("1".into())));
+        assert_eq!(store.writes(), 3, "a's first value and b's put are superseded, not written");
+    }
+
+    #[test]
+    fn a_failed_write_leaves_its_whole_batch_queued_and_a_flush_stops_at_its_limit() {
+        let l = RefCell::new(MemoryLedger::default());
+        for i in 0..FLUSH_BATCH + 40 {
+            l.borrow_mut().commit(put(&format!("k/{i}"), "v")).unwrap();
+        }
+        let store = store();
+        store.fail_next_writes(1);
+        assert!(block_on(WriteThrough::default().flush(&l, &store)).is_err());
+        assert_eq!(l.borrow().pending(1000).unwrap().len(), FLUSH_BATCH + 40, "nothing acknowledged");
+        let w = WriteThrough::default();
+        assert_eq!(block_on(w.flush(&l, &store)).unwrap(), Flushed::More);
+        assert_eq!(l.borrow().pending(1000).unwrap().len(), 40);
+        assert_eq!(store.writes(), 1 + FLUSH_BATCH as u64, "the failed write, then one flush's worth");
+        assert_eq!(block_on(w.flush(&l, &store)).unwrap(), Flushed::Done);
+        assert!(l.borrow().pending(1000).unwrap().is_empty());
     }
 }

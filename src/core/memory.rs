@@ -76,8 +76,8 @@ impl Ledger for MemoryLedger {
         Ok(self.outbox.iter().take(limit).map(|(s, m)| (*s, m.clone())).collect())
     }
 
-    fn acknowledge(&mut self, seq: u64) -> Result<(), LedgerError> {
-        self.outbox.remove(&seq);
+    fn acknowledge_through(&mut self, seq: u64) -> Result<(), LedgerError> {
+        self.outbox = self.outbox.split_off(&(seq + 1));
         Ok(())
     }
 }

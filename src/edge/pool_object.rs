@@ -124,8 +124,8 @@ impl Ledger for SqlLedger {
             .collect()
     }
 
-    fn acknowledge(&mut self, seq: u64) -> std::result::Result<(), LedgerError> {
-        self.0.exec("DELETE FROM outbox WHERE seq = ?", vec![(seq as i64).into()]).map_err(sql_error)?;
+    fn acknowledge_through(&mut self, seq: u64) -> std::result::Result<(), LedgerError> {
+        self.0.exec("DELETE FROM outbox WHERE seq <= ?", vec![(seq as i64).into()]).map_err(sql_error)?;
         Ok(())
     }
 }

@@ -142,7 +142,7 @@ fn the_sweeps_deletion_takes_idle_guests_only() {
     }
     // A list entry written back after the deletion goes with the next one.
     for (seq, _) in l.pending(1000).unwrap() {
-        l.acknowledge(seq).unwrap();
+        l.acknowledge_through(seq).unwrap();
     }
     let out = delete(&mut l, &[GUEST], &[GUEST]);
     assert_eq!(out, Outcome::Deleted { identity_ids: vec![] });
