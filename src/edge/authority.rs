@@ -20,10 +20,8 @@ impl DoAuthority {
 
     async fn send(&self, route: RouteTag, command: &Command) -> worker::Result<Reply> {
         let stub = self.0.id_from_name(&route.to_hex())?.get_stub()?;
-        let body = serde_json::to_string(command)?;
-        let request = super::http::outbound("https://pool.internal/command", "POST", None, Some(&body.into()))?;
-        let mut response = stub.fetch_with_request(request).await?;
-        Ok(serde_json::from_str(&response.text().await?)?)
+        let answer = super::boundary::call_object(stub, &serde_json::to_string(command)?).await?;
+        Ok(serde_json::from_str(&answer)?)
     }
 }
 

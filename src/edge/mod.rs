@@ -6,6 +6,7 @@
 //! capabilities.
 
 mod authority;
+mod boundary;
 mod gateway;
 mod http;
 mod kv;
@@ -24,7 +25,7 @@ use crate::core::config::{Config, Secrets};
 use crate::core::isolate_cache::IsolateCache;
 use crate::core::limits::{Blocklist, Limits};
 use crate::core::login::jwks::KeyCache;
-use crate::core::protocol::{split_url, HttpRequest, HttpResponse, MAX_BODY_BYTES};
+use crate::core::protocol::{split_url, HttpRequest, HttpResponse, UrlParts, MAX_BODY_BYTES};
 use crate::core::service::Service;
 
 /// The KV namespace binding.
@@ -118,49 +119,54 @@ fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
 }
 
 #[event(fetch)]
-async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     console_error_panic_hook::set_once();
     let settings = match settings(&env) {
         Ok(s) => s,
         Err(e) => {
             worker::console_error!("cognate is misconfigured: {e}");
-            return Response::error("cognate is misconfigured; see the Worker's log", 500);
+            return Response::error("cognate is misconfigured; see the Worker's log", 500).map(Into::into);
         }
     };
     let (config, secrets) = &*settings;
-    let path = req.path();
-    let preflight = req.method() == worker::Method::Options;
-    let gateway_door = !preflight && crate::core::gateway::route_path(&path).is_some();
-    let s3_door = s3::is_s3_path(&path);
+    let url = raw.url();
+    let Some(parts) = split_url(&url) else {
+        return Response::error("Bad Request", 400).map(Into::into);
+    };
+    let method = raw.method();
+    let preflight = method == "OPTIONS";
+    let gateway_door = !preflight && crate::core::gateway::route_path(parts.path).is_some();
+    let s3_door = s3::is_s3_path(parts.path);
     let static_asset = !gateway_door
         && !s3_door
-        && matches!(req.method(), worker::Method::Get | worker::Method::Head)
-        && !crate::core::service::whoami::serves_get(&path);
+        && matches!(method.as_str(), "GET" | "HEAD")
+        && !crate::core::service::whoami::serves_get(parts.path);
     if static_asset {
-        return env.assets(ASSETS_BINDING)?.fetch_request(req).await;
+        return env.assets(ASSETS_BINDING)?.fetch_request(Request::from(raw)).await.map(Into::into);
     }
     let capabilities = Capabilities::from_env(&env, secrets)?;
     let store = &capabilities.store;
-    let client = req.headers().get("cf-connecting-ip").ok().flatten();
-    let service = capabilities.service(config, secrets, client.as_deref());
-    if s3_door {
-        return serve_s3(req, &env, &service, store, config).await;
-    }
-    if gateway_door {
-        let secure = is_https(&req);
+    if s3_door || gateway_door {
+        let client = raw.headers().get("cf-connecting-ip").ok().flatten();
+        let service = capabilities.service(config, secrets, client.as_deref());
+        let mut req = Request::from(raw);
+        if s3_door {
+            return serve_s3(req, &env, &service, store, config).await.map(Into::into);
+        }
         let answer = match gateway::read(&mut req).await {
-            Ok(request) => match service.gateway(&request, secure).await {
+            Ok(request) => match service.gateway(&request, parts.https).await {
                 Ok(forward) => gateway::send(&env, request, forward, config.gateway_timeout_seconds).await,
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
         };
-        return answer.or_else(|e| gateway_refusal(&e, &service.request_id()));
+        return answer.or_else(|e| gateway_refusal(&e, &service.request_id())).map(Into::into);
     }
-    let request = match read_request(&mut req).await {
+    let request = match read_request(&raw, &parts).await {
         Ok(r) => r,
-        Err(too_large) => return to_response(too_large),
+        Err(too_large) => return boundary::response(too_large),
     };
+    let service = capabilities.service(config, secrets, request.header("cf-connecting-ip"));
     let (response, log) = service.handle(&request).await;
     if let Some(writes) = store.take_later() {
         ctx.wait_until(writes);
@@ -176,7 +182,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             None => worker::console_log!("{op}: {error}"),
         }
     }
-    to_response(response)
+    boundary::response(response)
 }
 
 /// The Cron Trigger (`[triggers]` in wrangler.toml): one bounded run of the
@@ -270,8 +276,8 @@ fn gateway_refusal(e: &crate::core::gateway::GatewayError, request_id: &str) -> 
     to_response(e.response().finish(request_id, platform::now()))
 }
 
-/// Reads the request, refusing bodies over 1 MiB before buffering them.
-async fn read_request(req: &mut Request) -> std::result::Result<HttpRequest, HttpResponse> {
+/// Reads the request at `url`, refusing bodies over 1 MiB before buffering them.
+async fn read_request(raw: &web_sys::Request, url: &UrlParts<'_>) -> std::result::Result<HttpRequest, HttpResponse> {
     let too_large = || {
         let error = crate::core::error::ApiError::new(
             crate::core::error::ErrorKind::Validation,
@@ -279,13 +285,13 @@ async fn read_request(req: &mut Request) -> std::result::Result<HttpRequest, Htt
         );
         HttpResponse::error(&error).finish("-", platform::now())
     };
-    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    let mut request = boundary::head(raw, url);
+    let declared = request.header("content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let mut request = request_head(req).ok_or_else(too_large)?;
-    if req.method() == worker::Method::Post {
-        request.body = req.bytes().await.unwrap_or_default();
+    if request.method == "POST" {
+        request.body = boundary::body(raw).await.unwrap_or_default();
     }
     if request.body.len() > MAX_BODY_BYTES {
         return Err(too_large());
@@ -304,14 +310,7 @@ fn is_https(req: &Request) -> bool {
 /// parse, which the platform does not let happen).
 pub(crate) fn request_head(req: &Request) -> Option<HttpRequest> {
     let url = req.inner().url();
-    let url = split_url(&url)?;
-    Some(HttpRequest {
-        method: req.method().to_string(),
-        path: url.path.to_owned(),
-        query: url.query.to_owned(),
-        headers: req.headers().entries().collect(),
-        body: Vec::new(),
-    })
+    Some(boundary::head(req.inner(), &split_url(&url)?))
 }
 
 fn to_response(r: HttpResponse) -> Result<Response> {
