@@ -136,11 +136,18 @@ export class Ledger extends DurableObject {
       for (;;) {
         const batch = this.sql.exec('SELECT seq, mutation FROM outbox ORDER BY seq LIMIT 16').toArray();
         if (!batch.length) break;
+        // As cognate's write-through: the last change of each key in the
+        // batch, then one acknowledgement for the batch.
+        const last = new Map();
         for (const row of batch) {
           const m = JSON.parse(row.mutation);
-          await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
-          this.sql.exec('DELETE FROM outbox WHERE seq = ?', row.seq);
+          last.delete(m.key);
+          last.set(m.key, m);
         }
+        for (const m of last.values()) {
+          await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
+        }
+        this.sql.exec('DELETE FROM outbox WHERE seq <= ?', batch[batch.length - 1].seq);
       }
     } finally {
       this.flushing = false;
