@@ -188,20 +188,21 @@ pub enum Lookup {
     Unknown,
 }
 
-/// How long a verified signature is remembered, in seconds.
+/// How long a verified token is remembered, in seconds.
 pub const VERIFIED_SECONDS: u64 = 60;
-/// Most verified signatures remembered before the memory starts over.
+/// Most verified tokens remembered before the memory starts over.
 const MAX_VERIFIED: usize = 4096;
 
-/// Providers' keys, per issuer, for one isolate; and the signatures they
-/// verified lately, so a token presented again (GetId, then
-/// GetCredentialsForIdentity; a refresh) costs no second signature check.
-/// Every claim is still checked on every use. It also holds what social
+/// Providers' keys, per issuer, for one isolate; and the tokens they
+/// verified lately with their claims, so a token presented again (GetId,
+/// then GetCredentialsForIdentity; a refresh) costs neither a second
+/// signature check nor a second parse. Every claim is still checked on
+/// every use. It also holds what social
 /// providers vouched for lately ([`AccessTokenCache`]).
 #[derive(Debug, Default, Clone)]
 pub struct KeyCache {
     entries: BTreeMap<String, Entry>,
-    verified: std::collections::HashMap<[u8; 32], u64>,
+    verified: std::collections::HashMap<[u8; 32], (u64, super::claims::Claims)>,
     /// Access tokens that Login with Amazon or Facebook vouched for.
     pub access_tokens: AccessTokenCache,
     /// SAML responses that verified lately.
@@ -214,21 +215,21 @@ pub fn candidates(keys: &[PublicKey], kid: Option<&str>, alg: SignatureAlgorithm
 }
 
 impl KeyCache {
-    /// Whether the signature digested as `digest` verified within the last
-    /// [`VERIFIED_SECONDS`].
-    pub fn verified_lately(&self, digest: &[u8; 32], now: u64) -> bool {
-        self.verified.get(digest).is_some_and(|until| *until > now)
+    /// The claims of the token digested as `digest`, if it verified within
+    /// the last [`VERIFIED_SECONDS`].
+    pub fn verified_lately(&self, digest: &[u8; 32], now: u64) -> Option<super::claims::Claims> {
+        self.verified.get(digest).filter(|(until, _)| *until > now).map(|(_, claims)| claims.clone())
     }
 
-    /// Remembers that the signature digested as `digest` verified at `now`.
-    pub fn remember_verified(&mut self, digest: [u8; 32], now: u64) {
+    /// Remembers that the token digested as `digest`, with `claims`, verified at `now`.
+    pub fn remember_verified(&mut self, digest: [u8; 32], now: u64, claims: super::claims::Claims) {
         if self.verified.len() >= MAX_VERIFIED {
-            self.verified.retain(|_, until| *until > now);
+            self.verified.retain(|_, (until, _)| *until > now);
             if self.verified.len() >= MAX_VERIFIED {
                 self.verified.clear();
             }
         }
-        self.verified.insert(digest, now + VERIFIED_SECONDS);
+        self.verified.insert(digest, (now + VERIFIED_SECONDS, claims));
     }
 
     /// Looks up the keys of `issuer` for a token with `kid` and `alg` at `now`.
@@ -285,14 +286,15 @@ mod tests {
     #[test]
     fn verified_signatures_are_remembered_for_a_minute_within_a_bound() {
         let mut cache = KeyCache::default();
-        cache.remember_verified([1; 32], 100);
-        assert!(cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS - 1));
-        assert!(!cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS));
-        assert!(!cache.verified_lately(&[2; 32], 100));
+        let claims = super::super::claims::Claims::parse(br#"{"sub":"s"}"#).unwrap();
+        cache.remember_verified([1; 32], 100, claims.clone());
+        assert_eq!(cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS - 1).unwrap().0, claims.0);
+        assert!(cache.verified_lately(&[1; 32], 100 + VERIFIED_SECONDS).is_none());
+        assert!(cache.verified_lately(&[2; 32], 100).is_none());
         for i in 0..MAX_VERIFIED as u32 {
             let mut d = [0; 32];
             d[..4].copy_from_slice(&i.to_be_bytes());
-            cache.remember_verified(d, 200);
+            cache.remember_verified(d, 200, claims.clone());
         }
         assert!(cache.verified.len() <= MAX_VERIFIED);
     }

@@ -156,12 +156,13 @@ impl std::fmt::Debug for VerifiedLogin {
     }
 }
 
-/// What a verified signature is remembered by: SHA-256 of the provider's
-/// key source, the signed part and the signature, each length-prefixed.
-fn signature_digest(key_source: &str, signed: &str, signature: &[u8]) -> [u8; 32] {
+/// What a verified token is remembered by: SHA-256 of the provider's key
+/// source and the token as presented, each length-prefixed (never the
+/// token itself).
+fn token_digest(key_source: &str, token: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [key_source.as_bytes(), signed.as_bytes(), signature] {
+    for part in [key_source.as_bytes(), token.as_bytes()] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }
@@ -203,6 +204,23 @@ impl<H: Http, V: Verifier> LoginVerifier<'_, H, V> {
         }
         let provider =
             provider::resolve(pool, provider_name, self.insecure_http_hosts).ok_or(LoginError::UnsupportedProvider)?;
+        let digest = token_digest(&provider.cache_key, token);
+        let remembered = self.cache.borrow().verified_lately(&digest, now);
+        let claims = match remembered {
+            Some(claims) => claims,
+            None => {
+                let claims = self.verify_unseen(&provider, token, now).await?;
+                self.cache.borrow_mut().remember_verified(digest, now, claims.clone());
+                claims
+            }
+        };
+        let checked = check(&claims, &provider, now)?;
+        Ok(VerifiedLogin { provider: provider.name, sub: checked.sub, client_id: checked.client_id, claims })
+    }
+
+    /// Parses `token`, refuses the headers cognate never honours and checks
+    /// its signature with `provider`'s keys: its claims, still unchecked.
+    async fn verify_unseen(&self, provider: &Provider, token: &str, now: u64) -> Result<Claims, LoginError> {
         let parsed: UntrustedToken<'_, ExtraHeader> =
             UntrustedToken::try_from(token).map_err(|_| LoginError::Malformed)?;
         let header = parsed.header();
@@ -233,14 +251,8 @@ impl<H: Http, V: Verifier> LoginVerifier<'_, H, V> {
         let claims_json = URL_SAFE_NO_PAD.decode(encoded_claims).map_err(|_| LoginError::Malformed)?;
         let claims = Claims::parse(&claims_json).ok_or(LoginError::Malformed)?;
         let kid = header.key_id.as_deref();
-        let signature = parsed.signature_bytes();
-        let digest = signature_digest(&provider.cache_key, signed, signature);
-        if !self.cache.borrow().verified_lately(&digest, now) {
-            self.verify_signature(&provider, kid, alg, signed, signature, now).await?;
-            self.cache.borrow_mut().remember_verified(digest, now);
-        }
-        let checked = check(&claims, &provider, now)?;
-        Ok(VerifiedLogin { provider: provider.name, sub: checked.sub, client_id: checked.client_id, claims })
+        self.verify_signature(provider, kid, alg, signed, parsed.signature_bytes(), now).await?;
+        Ok(claims)
     }
 
     /// Checks the signature with the provider's keys (fetching them, within

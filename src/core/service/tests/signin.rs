@@ -317,6 +317,21 @@ fn a_remembered_signature_skips_only_the_signature_check() {
 }
 
 #[test]
+fn a_remembered_token_is_still_refused_once_it_expires() {
+    let h = Harness::new();
+    let pool = h.signin_pool();
+    // Expired 250 s ago: accepted within the 300 s of skew, for 50 s more.
+    let mut claims = h.idp.claims("alice", h.now());
+    claims["exp"] = json!(h.now() - 250);
+    let token = h.idp.token_with(json!({}), claims);
+    assert_eq!(h.login_id(&pool, &token).status, 200);
+    h.clock.advance(55);
+    // Still within the minute its verification is remembered, but past exp and the skew.
+    let r = h.login_id(&pool, &token);
+    assert!(r.message().starts_with("Invalid login token. Token expired"), "{}", r.message());
+}
+
+#[test]
 fn the_attack_catalogue_is_refused() {
     let h = Harness::new();
     let pool = h.signin_pool();
