@@ -2,11 +2,15 @@
 //! methods (`get`, `put`, `list`, `delete`). Not through `worker::kv`: its
 //! builders pass every option and read every list through
 //! `serde_wasm_bindgen` (about 24 KB of the wasm, with float formatting),
-//! where a few property reads and writes do.
+//! where a few property reads and writes do. `get` and `put`, on every
+//! request and every write-through, are one call into a small JS function
+//! each (building the options object from Rust took a crossing per
+//! property, and put was the pool object's largest cost).
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, Promise, Reflect, JSON};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::Env;
@@ -14,6 +18,30 @@ use worker::Env;
 use crate::core::store::{
     check_limits, mark_used, Later, ListPage, ListedKey, PutOptions, Store, StoreError, LONG_CACHE_SECONDS,
 };
+
+#[wasm_bindgen(inline_js = "
+export function cognate_kv_get(ns, key, cacheTtl) {
+  return cacheTtl === undefined ? ns.get(key) : ns.get(key, { type: 'text', cacheTtl });
+}
+export function cognate_kv_put(ns, key, value, metadata, expirationTtl) {
+  const options = {};
+  if (metadata !== undefined) options.metadata = JSON.parse(metadata);
+  if (expirationTtl !== undefined) options.expirationTtl = expirationTtl;
+  return ns.put(key, value, options);
+}
+")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn cognate_kv_get(ns: &Object, key: &str, cache_ttl: Option<f64>) -> Result<Promise, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn cognate_kv_put(
+        ns: &Object,
+        key: &str,
+        value: &str,
+        metadata: Option<&str>,
+        expiration_ttl: Option<f64>,
+    ) -> Result<Promise, JsValue>;
+}
 
 /// The `IDENTITIES` namespace, with the writes a request queued for after
 /// its response.
@@ -70,13 +98,11 @@ impl KvStore {
         JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(unavailable)
     }
 
-    /// `get(key, options?)`: the value as text, `None` when the key is absent.
-    async fn get_text(&self, key: &str, options: Option<&JsValue>) -> Result<Option<String>, StoreError> {
-        let key = JsValue::from_str(key);
-        let value = match options {
-            Some(options) => self.call("get", &[&key, options]).await?,
-            None => self.call("get", &[&key]).await?,
-        };
+    /// `get(key)`, or with `cacheTtl` when given: the value as text, `None`
+    /// when the key is absent.
+    async fn get_text(&self, key: &str, cache_ttl: Option<u64>) -> Result<Option<String>, StoreError> {
+        let promise = cognate_kv_get(&self.0, key, cache_ttl.map(|s| s as f64)).map_err(unavailable)?;
+        let value = JsFuture::from(promise).await.map_err(unavailable)?;
         if value.is_null() || value.is_undefined() {
             return Ok(None);
         }
@@ -115,9 +141,7 @@ impl Store for KvStore {
     }
 
     async fn get_cached(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let options =
-            object(&[("type", JsValue::from_str("text")), ("cacheTtl", JsValue::from_f64(LONG_CACHE_SECONDS as f64))])?;
-        self.get_text(key, Some(&options)).await
+        self.get_text(key, Some(LONG_CACHE_SECONDS)).await
     }
 
     fn later(&self, write: Later) {
@@ -126,15 +150,9 @@ impl Store for KvStore {
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError> {
         check_limits(key, &options)?;
-        let mut properties = Vec::new();
-        if let Some(meta) = &options.metadata {
-            properties.push(("metadata", JSON::parse(meta).map_err(unavailable)?));
-        }
-        if let Some(ttl) = options.ttl {
-            properties.push(("expirationTtl", JsValue::from_f64(ttl as f64)));
-        }
-        let options = object(&properties)?;
-        self.call("put", &[&JsValue::from_str(key), &JsValue::from_str(value), &options]).await.map(drop)
+        let ttl = options.ttl.map(|s| s as f64);
+        let promise = cognate_kv_put(&self.0, key, value, options.metadata.as_deref(), ttl).map_err(unavailable)?;
+        JsFuture::from(promise).await.map(drop).map_err(unavailable)
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
