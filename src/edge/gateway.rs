@@ -8,22 +8,21 @@ use futures_util::future::{select, Either};
 use std::time::Duration;
 
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Request, Response};
+use worker::{AbortController, Delay, Env, Fetch, Headers, Method, Response};
 
 use crate::core::gateway::{GatewayError, Upstream, MAX_BODY_BYTES};
-use crate::core::protocol::HttpRequest;
+use crate::core::protocol::{HttpRequest, UrlParts};
 
-/// Reads `req` for the gateway: `Err` when the body is over the limit.
-pub(crate) async fn read(req: &mut Request) -> Result<HttpRequest, GatewayError> {
+/// Reads `req` (at `url`) for the gateway: `Err` when the body is over the limit.
+pub(crate) async fn read(req: &web_sys::Request, url: &UrlParts<'_>) -> Result<HttpRequest, GatewayError> {
     let too_large = || GatewayError::new(413, "RequestEntityTooLargeException", "Request Too Long");
-    let declared = req.headers().get("content-length").ok().flatten().and_then(|v| v.parse::<usize>().ok());
+    let mut request = super::boundary::head(req, url);
+    let declared = request.header("content-length").and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return Err(too_large());
     }
-    let bad = || GatewayError::new(400, "BadRequestException", "Invalid request");
-    let mut request = super::request_head(req).ok_or_else(bad)?;
-    if !matches!(req.method(), Method::Get | Method::Head | Method::Options) {
-        request.body = req.bytes().await.unwrap_or_default();
+    if !matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
+        request.body = super::boundary::body(req).await.unwrap_or_default();
     }
     if request.body.len() > MAX_BODY_BYTES {
         return Err(too_large());

@@ -149,11 +149,10 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
     if s3_door || gateway_door {
         let client = raw.headers().get("cf-connecting-ip").ok().flatten();
         let service = capabilities.service(config, secrets, client.as_deref());
-        let mut req = Request::from(raw);
         if s3_door {
-            return serve_s3(req, &env, &service, store, config).await.map(Into::into);
+            return serve_s3(Request::from(raw), &env, &service, store, config).await.map(Into::into);
         }
-        let answer = match gateway::read(&mut req).await {
+        let answer = match gateway::read(&raw, &parts).await {
             Ok(request) => match service.gateway(&request, parts.https).await {
                 Ok(forward) => gateway::send(&env, request, forward, config.gateway_timeout_seconds).await,
                 Err(e) => Err(e),
