@@ -19,6 +19,13 @@ case "${COGNATE_WORKER:-release}" in
   *) echo "COGNATE_WORKER is release (the default) or test, not '${COGNATE_WORKER}'" >&2; exit 2 ;;
 esac
 
+# One build per folder at a time: two test runs (or a run and dev.sh) that
+# both find it stale would otherwise write into it at once. The second waits,
+# then finds it fresh.
+mkdir -p target
+exec 9>"target/.build-worker-${COGNATE_WORKER:-release}.lock"
+flock 9
+
 out=$dir/worker/shim.mjs
 if [ -f "$out" ] && [ -z "$(find src Cargo.toml Cargo.lock -newer "$out" -print -quit)" ]; then
   exit 0

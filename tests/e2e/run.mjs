@@ -24,20 +24,34 @@ async function freePort() {
   return port;
 }
 
-/** moto (installed by scripts/setup.sh) as AWS STS and S3 on a free port of 127.0.0.1. */
+/**
+ * moto (installed by scripts/setup.sh) as AWS STS and S3 on a free port of
+ * 127.0.0.1. A port found free may be taken before moto binds it (by another
+ * run's moto, which would then answer for it): a moto that exits before it
+ * answers, or answers only after exiting, is started again on another port.
+ */
 async function startMoto() {
-  const motoPort = await freePort();
-  const child = spawn(`${root}/target/moto/bin/moto_server`, ['-H', '127.0.0.1', '-p', String(motoPort)],
-    { stdio: 'ignore', detached: true });
-  process.on('exit', () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } });
-  const endpoint = `http://127.0.0.1:${motoPort}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      await fetch(`${endpoint}/moto-api/`);
-      return { endpoint, stop: () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } } };
-    } catch { await new Promise((r) => setTimeout(r, 200)); }
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const motoPort = await freePort();
+    const child = spawn(`${root}/target/moto/bin/moto_server`, ['-H', '127.0.0.1', '-p', String(motoPort)],
+      { stdio: 'ignore', detached: true });
+    const stop = () => { try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ } };
+    process.on('exit', stop);
+    const endpoint = `http://127.0.0.1:${motoPort}`;
+    for (let i = 0; i < 100 && child.exitCode === null; i++) {
+      try {
+        await fetch(`${endpoint}/moto-api/`);
+        // Answered: ours only if it is still running (it exits when the port is taken).
+        await new Promise((r) => setTimeout(r, 100));
+        if (child.exitCode === null) return { endpoint, stop };
+        break;
+      } catch { await new Promise((r) => setTimeout(r, 200)); }
+    }
+    stop();
+    if (child.exitCode === null) throw new Error('moto_server did not start');
+    console.error(`moto_server exited (port ${motoPort} taken?); starting it again on another port`);
   }
-  throw new Error('moto_server did not start');
+  throw new Error('moto_server did not start on three ports');
 }
 
 const moto = await startMoto();
