@@ -9,6 +9,7 @@
 //! lost if the object is evicted first.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde::{Deserialize, Serialize};
@@ -31,8 +32,29 @@ pub(crate) enum Reply {
 
 /// A ledger on the object's SQLite storage.
 /// (The second field counts the mutations committed since the object last
-/// looked: a command that committed any has writes queued for KV.)
-struct SqlLedger(worker::SqlStorage, u32);
+/// looked: a command that committed any has writes queued for KV. The third
+/// keeps what `get` read, absence included: this object is the only writer
+/// of its table, so an entry stays true until `commit` replaces it. Every
+/// command of a pool reads the pool's record first.)
+struct SqlLedger(worker::SqlStorage, u32, RefCell<HashMap<String, Option<String>>>);
+
+/// Most values `SqlLedger` keeps read before it starts over.
+const READ_CACHE_ENTRIES: usize = 2048;
+
+impl SqlLedger {
+    fn new(sql: worker::SqlStorage) -> Self {
+        Self(sql, 0, RefCell::default())
+    }
+
+    /// Notes that `key` now holds `value` (`None`: absent).
+    fn remember(&self, key: &str, value: Option<String>) {
+        let mut reads = self.2.borrow_mut();
+        if reads.len() >= READ_CACHE_ENTRIES && !reads.contains_key(key) {
+            reads.clear();
+        }
+        reads.insert(key.to_owned(), value);
+    }
+}
 
 fn sql_error(e: worker::Error) -> LedgerError {
     LedgerError(e.to_string())
@@ -65,8 +87,13 @@ const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, 
 
 impl Ledger for SqlLedger {
     fn get(&self, key: &str) -> std::result::Result<Option<String>, LedgerError> {
+        if let Some(value) = self.2.borrow().get(key) {
+            return Ok(value.clone());
+        }
         let rows = rows(self.0.exec("SELECT value FROM entries WHERE key = ?", vec![key.into()]))?;
-        rows.into_iter().next().map(text).transpose()
+        let value = rows.into_iter().next().map(text).transpose()?;
+        self.remember(key, value.clone());
+        Ok(value)
     }
 
     fn keys_with_prefix(&self, prefix: &str) -> std::result::Result<Vec<String>, LedgerError> {
@@ -104,6 +131,11 @@ impl Ledger for SqlLedger {
             Mutation::Delete { key } => self.0.exec("DELETE FROM entries WHERE key = ?", vec![key.as_str().into()]),
         }
         .map_err(sql_error)?;
+        let value = match &mutation {
+            Mutation::Put { value, .. } => Some(value.clone()),
+            Mutation::Delete { .. } => None,
+        };
+        self.remember(mutation.key(), value);
         let json = serde_json::to_string(&mutation).map_err(|e| LedgerError(e.to_string()))?;
         self.0.exec("INSERT INTO outbox (mutation) VALUES (?)", vec![json.into()]).map_err(sql_error)?;
         self.1 += 1;
@@ -157,13 +189,8 @@ pub struct PoolObject {
 impl Outbox {
     /// Carries the outbox to KV; true when something is left for the alarm.
     async fn flush(&self, env: &Env) -> bool {
-        let store = match KvStore::from_env(env, KV_BINDING) {
-            Ok(store) => store,
-            Err(e) => {
-                worker::console_error!("pool object: no KV binding: {e}");
-                return true;
-            }
-        };
+        // A missing binding fails the first write, as an outage would.
+        let store = KvStore::from_env(env, KV_BINDING);
         match self.write_through.flush(&self.ledger, &store).await {
             Ok(Flushed::Done) | Ok(Flushed::Busy) => false,
             Ok(Flushed::More) => true,
@@ -195,7 +222,7 @@ impl DurableObject for PoolObject {
         if let Err(e) = sql.exec(SCHEMA, None) {
             worker::console_error!("pool object: schema creation failed: {e}");
         }
-        let outbox = Outbox { ledger: RefCell::new(SqlLedger(sql, 0)), write_through: WriteThrough::default() };
+        let outbox = Outbox { ledger: RefCell::new(SqlLedger::new(sql)), write_through: WriteThrough::default() };
         Self { state, env, outbox: Rc::new(outbox), armed: Cell::new(false) }
     }
 
@@ -228,17 +255,10 @@ impl DurableObject for PoolObject {
 
     async fn alarm(&self) -> Result<Response> {
         self.armed.set(false);
-        let next = match KvStore::from_env(&self.env, KV_BINDING) {
-            Ok(store) => {
-                let log = |m: &str| worker::console_error!("pool object: {m}");
-                let outbox = &self.outbox;
-                background::run(&outbox.ledger, &outbox.write_through, &store, super::platform::now(), &log).await
-            }
-            Err(e) => {
-                worker::console_error!("pool object: no KV binding: {e}");
-                Next::Retry
-            }
-        };
+        let store = KvStore::from_env(&self.env, KV_BINDING);
+        let log = |m: &str| worker::console_error!("pool object: {m}");
+        let outbox = &self.outbox;
+        let next = background::run(&outbox.ledger, &outbox.write_through, &store, super::platform::now(), &log).await;
         match next {
             Next::Idle => {}
             Next::Soon => self.arm(SOON_MS).await,
