@@ -7,7 +7,7 @@
 //! each (building the options object from Rust took a crossing per
 //! property, and put was the pool object's largest cost).
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 
 use js_sys::{Array, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -44,27 +44,39 @@ extern "C" {
 }
 
 /// The `IDENTITIES` namespace, with the writes a request queued for after
-/// its response.
-pub(crate) struct KvStore(Object, RefCell<Vec<Later>>);
+/// its response. The binding is looked up on first use: a warm call that
+/// reads nothing from KV does not pay for it.
+pub(crate) struct KvStore {
+    env: Env,
+    binding: &'static str,
+    namespace: OnceCell<Object>,
+    later: RefCell<Vec<Later>>,
+}
 
 impl KvStore {
     /// The namespace bound as `binding` in `env`.
-    pub(crate) fn from_env(env: &Env, binding: &str) -> worker::Result<Self> {
-        let kv = Reflect::get(env, &JsValue::from_str(binding))?;
-        match kv.dyn_into::<Object>() {
-            Ok(kv) => Ok(Self(kv, RefCell::default())),
-            Err(_) => Err(worker::Error::RustError(format!("no KV namespace bound as {binding}"))),
+    pub(crate) fn from_env(env: &Env, binding: &'static str) -> Self {
+        Self { env: env.clone(), binding, namespace: OnceCell::new(), later: RefCell::default() }
+    }
+
+    /// The namespace, or why there is none.
+    fn namespace(&self) -> Result<&Object, StoreError> {
+        if let Some(ns) = self.namespace.get() {
+            return Ok(ns);
         }
+        let bound = Reflect::get(&self.env, &JsValue::from_str(self.binding)).ok().and_then(|v| v.dyn_into().ok());
+        let ns = bound.ok_or_else(|| unavailable(format!("no KV namespace bound as {}", self.binding)))?;
+        Ok(self.namespace.get_or_init(|| ns))
     }
 
     /// The queued writes, as one future for `waitUntil` (none when nothing
     /// was queued). A failed write is logged by its key's kind, never its key.
     pub(crate) fn take_later(&self) -> Option<impl std::future::Future<Output = ()> + 'static> {
-        let queued = std::mem::take(&mut *self.1.borrow_mut());
+        let queued = std::mem::take(&mut *self.later.borrow_mut());
         if queued.is_empty() {
             return None;
         }
-        let store = Self(self.0.clone(), RefCell::default());
+        let store = Self::from_env(&self.env, self.binding);
         Some(async move {
             for write in queued {
                 let (key, done) = match write {
@@ -91,17 +103,18 @@ impl KvStore {
 
     /// Calls the namespace's method `name` with `args` and awaits its promise.
     async fn call(&self, name: &str, args: &[&JsValue]) -> Result<JsValue, StoreError> {
-        let method = Reflect::get(&self.0, &JsValue::from_str(name)).map_err(unavailable)?;
+        let ns = self.namespace()?;
+        let method = Reflect::get(ns, &JsValue::from_str(name)).map_err(unavailable)?;
         let method = method.dyn_into::<js_sys::Function>().map_err(unavailable)?;
         let args: Array = args.iter().copied().collect();
-        let promise = Reflect::apply(&method, &self.0, &args).map_err(unavailable)?;
+        let promise = Reflect::apply(&method, ns, &args).map_err(unavailable)?;
         JsFuture::from(js_sys::Promise::resolve(&promise)).await.map_err(unavailable)
     }
 
     /// `get(key)`, or with `cacheTtl` when given: the value as text, `None`
     /// when the key is absent.
     async fn get_text(&self, key: &str, cache_ttl: Option<u64>) -> Result<Option<String>, StoreError> {
-        let promise = cognate_kv_get(&self.0, key, cache_ttl.map(|s| s as f64)).map_err(unavailable)?;
+        let promise = cognate_kv_get(self.namespace()?, key, cache_ttl.map(|s| s as f64)).map_err(unavailable)?;
         let value = JsFuture::from(promise).await.map_err(unavailable)?;
         if value.is_null() || value.is_undefined() {
             return Ok(None);
@@ -145,13 +158,14 @@ impl Store for KvStore {
     }
 
     fn later(&self, write: Later) {
-        self.1.borrow_mut().push(write);
+        self.later.borrow_mut().push(write);
     }
 
     async fn put(&self, key: &str, value: &str, options: PutOptions) -> Result<(), StoreError> {
         check_limits(key, &options)?;
         let ttl = options.ttl.map(|s| s as f64);
-        let promise = cognate_kv_put(&self.0, key, value, options.metadata.as_deref(), ttl).map_err(unavailable)?;
+        let promise =
+            cognate_kv_put(self.namespace()?, key, value, options.metadata.as_deref(), ttl).map_err(unavailable)?;
         JsFuture::from(promise).await.map(drop).map_err(unavailable)
     }
 

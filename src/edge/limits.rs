@@ -3,7 +3,7 @@
 //! limits and windows are set in `wrangler.toml`. A Worker run without a
 //! binding (a benchmark harness) counts nothing under it and says so once.
 
-use std::cell::Cell;
+use std::cell::{Cell, OnceCell};
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
@@ -22,34 +22,50 @@ thread_local! {
     static SAID_UNLIMITED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// The bound rate limiters (`None`: not bound, nothing is limited).
+/// The rate limiters bound in `env`, looked up on first use (most calls
+/// count nothing).
 pub(crate) struct BindingLimiter {
+    env: Env,
+    bound: OnceCell<Bound>,
+}
+
+/// The bound rate limiters (`None`: not bound, nothing is limited).
+struct Bound {
     new_identity: Option<Object>,
     failed_sign_in: Option<Object>,
 }
 
 impl BindingLimiter {
-    /// The limiters bound in `env`.
+    /// The limiters of `env`.
     pub(crate) fn from_env(env: &Env) -> Self {
-        let bound =
-            |name: &str| Reflect::get(env, &JsValue::from_str(name)).ok().and_then(|v| v.dyn_into::<Object>().ok());
-        let limiter = Self { new_identity: bound(NEW_IDENTITY_BINDING), failed_sign_in: bound(FAILED_SIGN_IN_BINDING) };
-        if (limiter.new_identity.is_none() || limiter.failed_sign_in.is_none()) && !SAID_UNLIMITED.replace(true) {
-            worker::console_log!(
-                "abuse limits off: {} or {} is not bound (see wrangler.toml)",
-                NEW_IDENTITY_BINDING,
-                FAILED_SIGN_IN_BINDING
-            );
-        }
-        limiter
+        Self { env: env.clone(), bound: OnceCell::new() }
+    }
+
+    fn bound(&self) -> &Bound {
+        self.bound.get_or_init(|| {
+            let env = &self.env;
+            let bound =
+                |name: &str| Reflect::get(env, &JsValue::from_str(name)).ok().and_then(|v| v.dyn_into::<Object>().ok());
+            let limiters =
+                Bound { new_identity: bound(NEW_IDENTITY_BINDING), failed_sign_in: bound(FAILED_SIGN_IN_BINDING) };
+            if (limiters.new_identity.is_none() || limiters.failed_sign_in.is_none()) && !SAID_UNLIMITED.replace(true) {
+                worker::console_log!(
+                    "abuse limits off: {} or {} is not bound (see wrangler.toml)",
+                    NEW_IDENTITY_BINDING,
+                    FAILED_SIGN_IN_BINDING
+                );
+            }
+            limiters
+        })
     }
 }
 
 impl Limiter for BindingLimiter {
     fn allow<'a>(&'a self, limit: Limit, key: &'a str) -> LocalFuture<'a, bool> {
+        let bound = self.bound();
         let binding = match limit {
-            Limit::NewIdentity => self.new_identity.as_ref(),
-            Limit::FailedSignIn => self.failed_sign_in.as_ref(),
+            Limit::NewIdentity => bound.new_identity.as_ref(),
+            Limit::FailedSignIn => bound.failed_sign_in.as_ref(),
         };
         Box::pin(async move {
             let Some(binding) = binding else { return true };

@@ -72,16 +72,18 @@ type WorkerService<'a> = Service<
 
 impl<'a> Capabilities<'a> {
     /// The bindings of `env`, and signing with the current key of `secrets`.
-    fn from_env(env: &Env, secrets: &'a Secrets) -> Result<Self> {
-        Ok(Self {
-            store: kv::KvStore::from_env(env, KV_BINDING)?,
-            authority: authority::DoAuthority::new(env.durable_object(POOL_BINDING)?),
+    /// (Each binding is looked up on first use; a missing one fails that
+    /// use as an outage of it would.)
+    fn from_env(env: &Env, secrets: &'a Secrets) -> Self {
+        Self {
+            store: kv::KvStore::from_env(env, KV_BINDING),
+            authority: authority::DoAuthority::new(env, POOL_BINDING),
             signer: webcrypto::WebCryptoSigner::new(&secrets.signing_keys.current),
             key_cache: KEY_CACHE.with(Rc::clone),
             cache: ISOLATE_CACHE.with(Rc::clone),
             blocked: BLOCKED.with(Rc::clone),
             limiter: limits::BindingLimiter::from_env(env),
-        })
+        }
     }
 
     /// The service over these capabilities, for a client at `client` (its
@@ -144,7 +146,7 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
     if static_asset {
         return env.assets(ASSETS_BINDING)?.fetch_request(Request::from(raw)).await.map(Into::into);
     }
-    let capabilities = Capabilities::from_env(&env, secrets)?;
+    let capabilities = Capabilities::from_env(&env, secrets);
     let store = &capabilities.store;
     if s3_door || gateway_door {
         let client = raw.headers().get("cf-connecting-ip").ok().flatten();
@@ -198,9 +200,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     if config.guest_retention_days.is_none() {
         return worker::console_log!("guest sweep: off (GUEST_RETENTION_DAYS is not set)");
     }
-    let Ok(capabilities) = Capabilities::from_env(&env, secrets) else {
-        return worker::console_error!("guest sweep: the {KV_BINDING} or {POOL_BINDING} binding is missing");
-    };
+    let capabilities = Capabilities::from_env(&env, secrets);
     let r = capabilities.service(config, secrets, None).sweep_guests().await;
     let counts = format!(
         "pools {}, entries read {}, guests removed {}, kept {}, operations {}, {}",
