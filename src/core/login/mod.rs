@@ -156,13 +156,13 @@ impl std::fmt::Debug for VerifiedLogin {
     }
 }
 
-/// What a verified token is remembered by: SHA-256 of the provider's key
-/// source and the token as presented, each length-prefixed (never the
-/// token itself).
-fn token_digest(key_source: &str, token: &str) -> [u8; 32] {
+/// What a token is remembered by, never the token itself: SHA-256 of
+/// `source` (an OpenID provider's key source; a social provider's name) and
+/// the token as presented, each length-prefixed.
+pub fn token_digest(source: &str, token: &str) -> [u8; 32] {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
-    for part in [key_source.as_bytes(), token.as_bytes()] {
+    for part in [source.as_bytes(), token.as_bytes()] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part);
     }

@@ -19,12 +19,11 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
-use sha2::{Digest, Sha256};
 
 use super::claims::{Claims, MAX_SUB_LEN};
 use super::jwks::KeyCache;
 use super::provider::{client_ids, host_of, scheme_for, ProviderKind};
-use super::{LoginError, VerifiedLogin};
+use super::{token_digest, LoginError, VerifiedLogin};
 use crate::core::capabilities::Http;
 use crate::core::config::FacebookAppSecrets;
 use crate::core::model::{IdentityPool, MAX_TOKEN_LEN};
@@ -168,17 +167,6 @@ impl AccessTokenCache {
     pub fn is_empty(&self) -> bool {
         self.vouched.is_empty()
     }
-}
-
-/// What a token is remembered by: SHA-256 of the provider name and the
-/// token, each length-prefixed.
-pub fn token_digest(provider: &str, token: &str) -> [u8; 32] {
-    let mut h = Sha256::new();
-    for part in [provider.as_bytes(), token.as_bytes()] {
-        h.update((part.len() as u64).to_be_bytes());
-        h.update(part);
-    }
-    h.finalize().into()
 }
 
 /// Whether `url` may be called: https, or http to a host that the
