@@ -63,9 +63,29 @@ pub(crate) fn head(request: &web_sys::Request, url: &UrlParts<'_>) -> HttpReques
 }
 
 /// The body of `request`.
-pub(crate) async fn body(request: &web_sys::Request) -> Result<Vec<u8>, JsValue> {
+async fn body(request: &web_sys::Request) -> Result<Vec<u8>, JsValue> {
     let buffer = JsFuture::from(request.array_buffer()?).await?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// `request` at `url`, with its body when `has_body` says its method has
+/// one; `None` when the body is over `limit` bytes (refused before it is
+/// buffered when its length is declared).
+pub(crate) async fn read(
+    request: &web_sys::Request,
+    url: &UrlParts<'_>,
+    limit: usize,
+    has_body: fn(&str) -> bool,
+) -> Option<HttpRequest> {
+    let mut read = head(request, url);
+    let declared = read.header("content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return None;
+    }
+    if has_body(&read.method) {
+        read.body = body(request).await.unwrap_or_default();
+    }
+    (read.body.len() <= limit).then_some(read)
 }
 
 /// `response` as the platform's.

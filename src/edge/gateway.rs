@@ -15,19 +15,10 @@ use crate::core::protocol::{HttpRequest, UrlParts};
 
 /// Reads `req` (at `url`) for the gateway: `Err` when the body is over the limit.
 pub(crate) async fn read(req: &web_sys::Request, url: &UrlParts<'_>) -> Result<HttpRequest, GatewayError> {
-    let too_large = || GatewayError::new(413, "RequestEntityTooLargeException", "Request Too Long");
-    let mut request = super::boundary::head(req, url);
-    let declared = request.header("content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    if !matches!(request.method.as_str(), "GET" | "HEAD" | "OPTIONS") {
-        request.body = super::boundary::body(req).await.unwrap_or_default();
-    }
-    if request.body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(request)
+    let has_body = |method: &str| !matches!(method, "GET" | "HEAD" | "OPTIONS");
+    super::boundary::read(req, url, MAX_BODY_BYTES, has_body)
+        .await
+        .ok_or_else(|| GatewayError::new(413, "RequestEntityTooLargeException", "Request Too Long"))
 }
 
 /// Sends an allowed request upstream, waiting at most `timeout_seconds`

@@ -19,7 +19,7 @@ mod webcrypto;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use worker::{event, Context, Env, Headers, Request, Response, Result, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
 use crate::core::config::{Config, Secrets};
 use crate::core::isolate_cache::IsolateCache;
@@ -152,7 +152,7 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         let client = raw.headers().get("cf-connecting-ip").ok().flatten();
         let service = capabilities.service(config, secrets, client.as_deref());
         if s3_door {
-            return serve_s3(Request::from(raw), &env, &service, store, config).await.map(Into::into);
+            return serve_s3(Request::from(raw), parts.https, &env, &service, store, config).await.map(Into::into);
         }
         let answer = match gateway::read(&raw, &parts).await {
             Ok(request) => match service.gateway(&request, parts.https).await {
@@ -161,7 +161,10 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
             },
             Err(e) => Err(e),
         };
-        return answer.or_else(|e| gateway_refusal(&e, &service.request_id())).map(Into::into);
+        return match answer {
+            Ok(response) => Ok(response.into()),
+            Err(e) => gateway_refusal(&e, &service.request_id()),
+        };
     }
     let request = match read_request(&raw, &parts).await {
         Ok(r) => r,
@@ -217,9 +220,10 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     }
 }
 
-/// The S3 API: preflight, the core's check, then R2.
+/// The S3 API (`secure`: over HTTPS): preflight, the core's check, then R2.
 async fn serve_s3<S, A, K, H, V>(
     req: Request,
+    secure: bool,
     env: &Env,
     service: &Service<'_, S, A, K, H, V>,
     store: &kv::KvStore,
@@ -237,7 +241,6 @@ where
         return s3::preflight(&req, &request_id);
     }
     let is_head = req.method() == worker::Method::Head;
-    let secure = is_https(&req);
     let cx = s3::S3Context {
         env,
         store,
@@ -266,43 +269,24 @@ where
 }
 
 /// A refusal of the gateway, logged by its type (and detail, never a token).
-fn gateway_refusal(e: &crate::core::gateway::GatewayError, request_id: &str) -> Result<Response> {
+fn gateway_refusal(e: &crate::core::gateway::GatewayError, request_id: &str) -> Result<web_sys::Response> {
     match &e.detail {
         Some(detail) if e.status >= 500 => worker::console_error!("gateway: {}: {detail}", e.error_type),
         Some(detail) => worker::console_log!("gateway: {}: {detail}", e.error_type),
         None => worker::console_log!("gateway: {}", e.error_type),
     }
-    to_response(e.response().finish(request_id, platform::now()))
+    boundary::response(e.response().finish(request_id, platform::now()))
 }
 
 /// Reads the request at `url`, refusing bodies over 1 MiB before buffering them.
 async fn read_request(raw: &web_sys::Request, url: &UrlParts<'_>) -> std::result::Result<HttpRequest, HttpResponse> {
-    let too_large = || {
+    boundary::read(raw, url, MAX_BODY_BYTES, |method| method == "POST").await.ok_or_else(|| {
         let error = crate::core::error::ApiError::new(
             crate::core::error::ErrorKind::Validation,
             "Request body must be at most 1048576 bytes.",
         );
         HttpResponse::error(&error).finish("-", platform::now())
-    };
-    let mut request = boundary::head(raw, url);
-    let declared = request.header("content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Err(too_large());
-    }
-    if request.method == "POST" {
-        request.body = boundary::body(raw).await.unwrap_or_default();
-    }
-    if request.body.len() > MAX_BODY_BYTES {
-        return Err(too_large());
-    }
-    Ok(request)
-}
-
-/// Whether `req` came over HTTPS. Read from the platform's URL string:
-/// `worker::Request::url()` would reparse it with the `url` crate, whose
-/// parser (about 30 KB of the wasm) nothing else needs.
-fn is_https(req: &Request) -> bool {
-    split_url(&req.inner().url()).is_some_and(|u| u.https)
+    })
 }
 
 /// The core's view of `req` without its body (`None` if its URL does not
@@ -310,13 +294,4 @@ fn is_https(req: &Request) -> bool {
 pub(crate) fn request_head(req: &Request) -> Option<HttpRequest> {
     let url = req.inner().url();
     Some(boundary::head(req.inner(), &split_url(&url)?))
-}
-
-fn to_response(r: HttpResponse) -> Result<Response> {
-    let headers = Headers::new();
-    for (k, v) in &r.headers {
-        headers.append(k, v)?;
-    }
-    let response = if r.body.is_empty() { Response::empty()? } else { Response::from_bytes(r.body)? };
-    Ok(response.with_status(r.status).with_headers(headers))
 }
