@@ -87,6 +87,30 @@ fn hmac(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
 }
 
+/// A secret and the keys derived from it, each derived once.
+#[derive(Clone)]
+struct Root {
+    secret: Vec<u8>,
+    keys: Memo<[u8; 32]>,
+    macs: Memo<Hmac<Sha256>>,
+}
+
+impl Root {
+    fn new(secret: Vec<u8>) -> Self {
+        Self { secret, keys: Memo::new(), macs: Memo::new() }
+    }
+
+    /// The key (`label`, `context`) derived from the secret.
+    fn key(&self, label: &'static str, context: &str) -> [u8; 32] {
+        self.keys.get(label, context, || derive(&self.secret, label, context))
+    }
+
+    /// An HMAC keyed with the key (`label`, `context`).
+    fn mac(&self, label: &'static str, context: &str) -> Hmac<Sha256> {
+        self.macs.get(label, context, || hmac(&derive(&self.secret, label, context)))
+    }
+}
+
 macro_rules! redacted_debug {
     ($($t:ty),*) => {$(
         impl fmt::Debug for $t {
@@ -99,11 +123,7 @@ macro_rules! redacted_debug {
 
 /// The hash key: the root of routing tags and login MACs.
 #[derive(Clone)]
-pub struct HashKey {
-    key: Vec<u8>,
-    keys: Memo<[u8; 32]>,
-    macs: Memo<Hmac<Sha256>>,
-}
+pub struct HashKey(Root);
 
 /// The key of pools' routing tags.
 #[derive(Clone)]
@@ -118,7 +138,7 @@ impl HashKey {
     /// Reads the base64 secret; it must hold at least 32 bytes.
     pub fn parse(b64: &str) -> Result<Self, KeyError> {
         match decode_base64(b64) {
-            Some(bytes) if bytes.len() >= 32 => Ok(Self { key: bytes, keys: Memo::new(), macs: Memo::new() }),
+            Some(bytes) if bytes.len() >= 32 => Ok(Self(Root::new(bytes))),
             Some(_) => Err(KeyError { name: "HASH_KEY", reason: "must hold at least 32 bytes" }),
             None => Err(KeyError { name: "HASH_KEY", reason: "is not base64" }),
         }
@@ -126,30 +146,21 @@ impl HashKey {
 
     /// The key of routing tags.
     pub fn route_key(&self) -> RouteKey {
-        RouteKey(derive(&self.key, "cognate/v1/route", ""))
+        RouteKey(derive(&self.0.secret, "cognate/v1/route", ""))
     }
 
     /// The AEAD key that seals `pool_id`'s developer user identifiers.
     pub fn developer_key(&self, pool_id: &str) -> [u8; 32] {
-        self.derived("cognate/v1/developer", pool_id)
+        self.0.key("cognate/v1/developer", pool_id)
     }
 
     /// The key of `pool_id`'s guest ids.
     pub fn guest_key(&self, pool_id: &str) -> GuestKey {
-        GuestKey(self.mac("cognate/v1/guest", pool_id))
-    }
-
-    fn derived(&self, label: &'static str, pool_id: &str) -> [u8; 32] {
-        self.keys.get(label, pool_id, || derive(&self.key, label, pool_id))
-    }
-
-    /// An HMAC keyed with the derived key (`label`, `pool_id`).
-    fn mac(&self, label: &'static str, pool_id: &str) -> Hmac<Sha256> {
-        self.macs.get(label, pool_id, || hmac(&derive(&self.key, label, pool_id)))
+        GuestKey(self.0.mac("cognate/v1/guest", pool_id))
     }
 
     fn keyed(&self, label: &'static str, pool_id: &str, provider: &str, sub: &str) -> [u8; 32] {
-        let mut mac = self.mac(label, pool_id);
+        let mut mac = self.0.mac(label, pool_id);
         mac.update(provider.as_bytes());
         mac.update(&[0]);
         mac.update(sub.as_bytes());
@@ -205,9 +216,7 @@ impl GuestKey {
 #[derive(Clone)]
 pub struct CredentialKey {
     id: String,
-    key: Vec<u8>,
-    seal_keys: Memo<[u8; 32]>,
-    secret_macs: Memo<Hmac<Sha256>>,
+    root: Root,
 }
 
 impl CredentialKey {
@@ -220,7 +229,7 @@ impl CredentialKey {
         if key.len() < 32 {
             return Err(KeyError { name, reason: "a key must hold at least 32 bytes" });
         }
-        Ok(Self { id: id.to_owned(), key, seal_keys: Memo::new(), secret_macs: Memo::new() })
+        Ok(Self { id: id.to_owned(), root: Root::new(key) })
     }
 
     /// The key id carried in session tokens.
@@ -230,15 +239,13 @@ impl CredentialKey {
 
     /// The AEAD key that seals session tokens of `pool_id`.
     pub fn seal_key(&self, pool_id: &str) -> [u8; 32] {
-        const LABEL: &str = "cognate/v1/seal";
-        self.seal_keys.get(LABEL, pool_id, || derive(&self.key, LABEL, pool_id))
+        self.root.key("cognate/v1/seal", pool_id)
     }
 
     /// The HMAC, under the key of `pool_id`, that makes its secret access
     /// keys from their ids.
     pub fn secret_mac(&self, pool_id: &str) -> Hmac<Sha256> {
-        const LABEL: &str = "cognate/v1/secret";
-        self.secret_macs.get(LABEL, pool_id, || hmac(&derive(&self.key, LABEL, pool_id)))
+        self.root.mac("cognate/v1/secret", pool_id)
     }
 }
 
