@@ -20,7 +20,7 @@ import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 import {
-  ACCOUNT, EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, start,
+  EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, signInPool, start,
 } from './lib/bench-workers.mjs';
 import { call, inBatches, interleaved, retried } from './lib/bench-load.mjs';
 import {
@@ -64,17 +64,7 @@ const m = {};
 try {
   // Set-up, through the API: two pools, identities, and the tokens of the linking workload.
   const must = adminCaller(cognate.endpoint, vars);
-  const newPool = async (storage) => {
-    const { IdentityPoolId } = await must('CreateIdentityPool', {
-      IdentityPoolName: `bench-${storage}`, AllowUnauthenticatedIdentities: true,
-      SupportedLoginProviders: { [provider]: CLIENT_ID }, IdentityPoolTags: { 'cognate:guest-storage': storage },
-    });
-    await must('SetIdentityPoolRoles', {
-      IdentityPoolId,
-      Roles: { unauthenticated: `arn:aws:iam::${ACCOUNT}:role/bench-guest`, authenticated: `arn:aws:iam::${ACCOUNT}:role/bench-user` },
-    });
-    return IdentityPoolId;
-  };
+  const newPool = (storage) => signInPool(must, { provider, clientId: CLIENT_ID, storage });
   const none = await newPool('none');
   const listed = await newPool('listed');
   const api = async (op, body) => JSON.parse(await call(cognate.endpoint, op, body));

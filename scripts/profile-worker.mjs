@@ -22,7 +22,7 @@ import WebSocket from 'ws';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { call, inBatches, interleaved } from './lib/bench-load.mjs';
-import { ACCOUNT, COMPATIBILITY_DATE, cognateWorker, freePort } from './lib/bench-workers.mjs';
+import { COMPATIBILITY_DATE, cognateWorker, freePort, signInPool } from './lib/bench-workers.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 
 const CALLS = ['warm-signed-in', 'warm-guest', 'new-guest', 'link'];
@@ -62,13 +62,7 @@ let socket;
 try {
   const endpoint = (await mf.ready).origin;
   const must = adminCaller(endpoint, vars);
-  const { IdentityPoolId } = await must('CreateIdentityPool', {
-    IdentityPoolName: 'profile', AllowUnauthenticatedIdentities: true, SupportedLoginProviders: { [provider]: CLIENT_ID },
-  });
-  await must('SetIdentityPoolRoles', {
-    IdentityPoolId,
-    Roles: { unauthenticated: `arn:aws:iam::${ACCOUNT}:role/profile-guest`, authenticated: `arn:aws:iam::${ACCOUNT}:role/profile-user` },
-  });
+  const IdentityPoolId = await signInPool(must, { provider, clientId: CLIENT_ID, storage: 'listed' });
   const api = async (op, body) => JSON.parse(await call(endpoint, op, body));
   const token = (sub) => idp.idToken({ sub, aud: CLIENT_ID });
   const warmup = Math.min(200, requests);

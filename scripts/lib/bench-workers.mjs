@@ -64,6 +64,24 @@ export async function benchGuestPool(must, statements) {
   return { IdentityPoolId, role };
 }
 
+/**
+ * A pool for the benchmarks' calls, made through `must` (an admin caller):
+ * guests allowed, sign-in with `provider` for `clientId`, tagged
+ * `cognate:guest-storage` = `storage`, with the cognate roles `bench-guest`
+ * and `bench-user`. Its id.
+ */
+export async function signInPool(must, { provider, clientId, storage }) {
+  const { IdentityPoolId } = await must('CreateIdentityPool', {
+    IdentityPoolName: `bench-${storage}`, AllowUnauthenticatedIdentities: true,
+    SupportedLoginProviders: { [provider]: clientId }, IdentityPoolTags: { 'cognate:guest-storage': storage },
+  });
+  await must('SetIdentityPoolRoles', {
+    IdentityPoolId,
+    Roles: { unauthenticated: `arn:aws:iam::${ACCOUNT}:role/bench-guest`, authenticated: `arn:aws:iam::${ACCOUNT}:role/bench-user` },
+  });
+  return IdentityPoolId;
+}
+
 /** A free port on 127.0.0.1 (the issuer names the Worker's URL before it starts). */
 export async function freePort() {
   const s = createServer();
