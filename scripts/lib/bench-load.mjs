@@ -44,8 +44,10 @@ export async function call(endpoint, op, body, again = true) {
  * its own `i` from 0, warmup first, so a request that must not repeat gets
  * an index of its own), `clients` at once, after `warmup` requests each.
  * The targets take turns in `rounds` slices, so a change in the machine's
- * load falls on all of them alike. Resolves to {name: {rate (req/s), p50,
- * p99 (ms)}}.
+ * load falls on all of them alike; the order of the turns rotates each
+ * round, so that the work a target leaves running after its slice (a pool
+ * object's write-through, a `waitUntil` put) does not always slow the same
+ * next target. Resolves to {name: {rate (req/s), p50, p99 (ms)}}.
  */
 export async function interleaved(targets, { warmup, total, clients, rounds = 4 }) {
   const state = Object.fromEntries(Object.keys(targets).map((name) => [name, { next: 0, seconds: 0, samples: [] }]));
@@ -64,10 +66,11 @@ export async function interleaved(targets, { warmup, total, clients, rounds = 4 
     }));
     if (measured) s.seconds += (performance.now() - t) / 1000;
   };
-  for (const name of Object.keys(targets)) await run(name, warmup, false);
+  const names = Object.keys(targets);
+  for (const name of names) await run(name, warmup, false);
   for (let r = 0; r < rounds; r++) {
     const slice = Math.floor(total / rounds) + (r < total % rounds ? 1 : 0);
-    for (const name of Object.keys(targets)) await run(name, slice, true);
+    for (let i = 0; i < names.length; i++) await run(names[(i + r) % names.length], slice, true);
   }
   return Object.fromEntries(Object.entries(state).map(([name, s]) => [name, { rate: total / s.seconds, ...stats(s.samples) }]));
 }
