@@ -20,7 +20,8 @@ import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 import {
-  EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, freePort, signInPool, start,
+  EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, emptyWithModule, freePort, signInPool,
+  start,
 } from './lib/bench-workers.mjs';
 import { call, inBatches, interleaved, retried } from './lib/bench-load.mjs';
 import {
@@ -133,6 +134,7 @@ const coldVars = await generateVars();
 const cold = await coldStarts({
   cognate: { options: cognateWorker(coldVars), path: '/.well-known/openid-configuration' },
   empty: { options: emptyWithBindings(coldVars), path: '/' },
+  module: { options: emptyWithModule(coldVars), path: '/' },
 }, Number(args['cold-starts']));
 
 // The report.
@@ -163,7 +165,8 @@ const linking = [
 ].join(' ');
 const coldLine = `cold start (new workerd → first answer, median of ${args['cold-starts']}): cognate ${fmt(cold.cognate.total, 0)} ms `
   + `(first request ${fmt(cold.cognate.first, 1)} ms), an empty Worker with the same bindings ${fmt(cold.empty.total, 0)} ms (first request ${fmt(cold.empty.first, 1)} ms); `
-  + `cognate's extra: ${fmt(cold.cognate.total - cold.empty.total, 0)} ms`;
+  + `cognate's extra: ${fmt(cold.cognate.total - cold.empty.total, 0)} ms, of which ${fmt(cold.module.total - cold.empty.total, 0)} ms `
+  + 'compiling its wasm (the empty Worker importing the module, not instantiating it)';
 const size = sizes();
 
 const ratio = (x, of) => x.rate / of.rate;

@@ -121,10 +121,11 @@ try {
   const { profile } = await send('Profiler.stop');
   if (args.out) writeFileSync(args.out, JSON.stringify(profile));
 
-  const { own, inclusive, samples } = shares(profile);
+  const { own, inclusive, samples, busyMicros } = shares(profile);
   const rows = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, top)
     .map(([name, n]) => `${((100 * n) / samples).toFixed(1).padStart(5)}%  ${name.length > 140 ? `${name.slice(0, 137)}...` : name}`);
   console.log(`${args.call}: ${requests} requests, ${Math.round(measured.cognate.rate)} req/s while sampled (the profiler slows it), ${samples} samples`);
+  console.log(`isolate busy (not idle) ${Math.round(busyMicros / requests)} µs per request, profiler's cost included`);
   console.log(`\nown time (top ${top}):\n${rows(own).join('\n')}`);
   console.log(`\ninclusive time (top ${top}):\n${rows(inclusive).join('\n')}`);
   if (args.out) console.log(`\nprofile written to ${args.out} (open it in Chrome DevTools' Performance panel)`);
@@ -137,7 +138,9 @@ try {
 
 /**
  * Samples per function name of a V8 CPU profile: own (the sampled frame)
- * and inclusive (anywhere on the sampled stack, counted once per sample).
+ * and inclusive (anywhere on the sampled stack, counted once per sample);
+ * and the time (µs) the isolate was not idle, each sample counted until the
+ * next one.
  */
 function shares(profile) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -146,8 +149,10 @@ function shares(profile) {
   const name = (n) => n.callFrame.functionName || `(anonymous ${n.callFrame.url}:${n.callFrame.lineNumber})`;
   const own = new Map();
   const inclusive = new Map();
-  for (const sample of profile.samples) {
+  let busyMicros = 0;
+  for (const [i, sample] of profile.samples.entries()) {
     const leaf = nodes.get(sample);
+    if (name(leaf) !== '(idle)') busyMicros += profile.timeDeltas[i + 1] ?? 0;
     own.set(name(leaf), (own.get(name(leaf)) ?? 0) + 1);
     const seen = new Set();
     for (let at = sample; at !== undefined; at = parent.get(at)) {
@@ -159,5 +164,5 @@ function shares(profile) {
     }
   }
   inclusive.delete('(root)');
-  return { own, inclusive, samples: profile.samples.length };
+  return { own, inclusive, samples: profile.samples.length, busyMicros };
 }

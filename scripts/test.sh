@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, then runs every test — format
 # and lint checks, the native core tests, the fuzz targets' seeds, the
-# release Worker's build (checked for test-only routes), and the end-to-end
-# suite against the test Worker in workerd.
+# release Worker's build (checked for test-only routes), the end-to-end
+# suite against the test Worker in workerd, a short load with its invariants
+# checked, and brief runs of the benchmark and the profiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -57,3 +58,6 @@ npm run --silent test:e2e
 echo "==> the load's invariant checks, then 20 s of mixed load with the state checked after (npm run load: 5 minutes; docs/load.md)"
 node --test scripts/lib/load-check.test.mjs
 npm run --silent load -- --seconds 20
+echo "==> npm run bench and npm run profile, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md holds a real run)"
+npm run --silent bench -- --scale 0.05 --cold-starts 1 > target/bench-smoke.log 2>&1 || { cat target/bench-smoke.log >&2; exit 1; }
+npm run --silent profile -- --call link --requests 50 --top 3 > target/profile-smoke.log 2>&1 || { cat target/profile-smoke.log >&2; exit 1; }

@@ -124,6 +124,29 @@ export default { async fetch() { return Response.json({ ok: true }); } };`,
   };
 }
 
+/**
+ * The empty Worker with the same bindings that also imports cognate's wasm
+ * module and never instantiates it: its cold start less the empty Worker's
+ * is what workerd spends compiling the module, which it does when it loads
+ * the Worker, before any cognate code runs.
+ */
+export function emptyWithModule(vars, dir = `${root}/build`) {
+  const { modulesRoot: _root, modulesRules: _rules, scriptPath: _path, ...options } = cognateWorker(vars, dir);
+  return {
+    ...options, name: 'empty-module', modulesRoot: dir,
+    modules: [
+      {
+        type: 'ESModule', path: `${dir}/empty-module.mjs`,
+        contents: `import { DurableObject } from 'cloudflare:workers';
+import module from './index_bg.wasm';
+export class PoolObject extends DurableObject {}
+export default { async fetch() { return Response.json({ ok: WebAssembly.Module.exports(module).length > 0 }); } };`,
+      },
+      { type: 'CompiledWasm', path: `${dir}/index_bg.wasm` },
+    ],
+  };
+}
+
 // The bare Worker answers the same JSON-protocol requests as cognate with the
 // same storage work, read from src/core/service/{public,signin,lookup}.rs,
 // src/core/authority.rs and src/edge/pool_object.rs (main of 2026-11), and
