@@ -198,6 +198,7 @@ export class Ledger extends DurableObject {
           last.set(m.key, m);
         }
         for (const m of last.values()) {
+          if (this.env.KV_PUTS === 'off') continue;
           await this.env.KV.put(m.key, m.value, m.metadata ? { metadata: JSON.parse(m.metadata) } : {});
         }
         this.sql.exec('DELETE FROM outbox WHERE seq <= ?', batch[batch.length - 1].seq);
@@ -294,12 +295,18 @@ export default {
   },
 };`;
 
-/** The bare Worker; `credentials` is a cognate credentials answer, sent back as is. */
-export function bareWorker(credentials) {
+/**
+ * The bare Worker; `credentials` is a cognate credentials answer, sent back
+ * as is. With `kvPuts` false its object writes nothing through to KV (it
+ * still queues and acknowledges the writes): what a pool's changes would
+ * run at if KV's puts cost this machine nothing, as on Cloudflare, where
+ * they are calls to KV's servers; here Miniflare's KV runs on the same cores.
+ */
+export function bareWorker(credentials, { kvPuts = true } = {}) {
   return {
-    name: 'bare', modules: true, script: BARE_SCRIPT,
+    name: kvPuts ? 'bare' : 'bare-no-puts', modules: true, script: BARE_SCRIPT,
     kvNamespaces: ['KV'], durableObjects: { LEDGER: { className: 'Ledger', useSQLite: true } },
-    bindings: { CREDENTIALS: credentials },
+    bindings: { CREDENTIALS: credentials, KV_PUTS: kvPuts ? 'on' : 'off' },
   };
 }
 
