@@ -10,8 +10,6 @@
 //! needs no stored record; ids minted before the MAC carry random bits there
 //! and are known by their records.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use uuid::{Builder, Uuid, Version};
 
 use super::capabilities::Random;
@@ -24,10 +22,7 @@ pub struct RouteTag(pub u32);
 impl RouteTag {
     /// The tag of `pool_id` under `key`.
     pub fn of_pool(key: &RouteKey, pool_id: &str) -> Self {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.expose()).expect("HMAC takes any key length");
-        mac.update(pool_id.as_bytes());
-        let out = mac.finalize().into_bytes();
-        Self(u32::from_be_bytes([out[0], out[1], out[2], out[3]]))
+        Self(u32::from_be_bytes(key.tag(pool_id)))
     }
 
     /// The tag carried by an identity id, if it is one of cognate's.
