@@ -58,6 +58,7 @@ npm run --silent test:e2e
 echo "==> the load's invariant checks, then 20 s of mixed load with the state checked after (npm run load: 5 minutes; docs/load.md)"
 node --test scripts/lib/load-check.test.mjs
 npm run --silent load -- --seconds 20
-echo "==> npm run bench and npm run profile, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md holds a real run)"
+echo "==> npm run bench, bench:isolate and profile, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md holds a real run)"
 npm run --silent bench -- --scale 0.05 --cold-starts 1 > target/bench-smoke.log 2>&1 || { cat target/bench-smoke.log >&2; exit 1; }
+npm run --silent bench:isolate -- --requests 50 --rounds 1 > target/bench-isolate-smoke.log 2>&1 || { cat target/bench-isolate-smoke.log >&2; exit 1; }
 npm run --silent profile -- --call link --requests 50 --top 3 > target/profile-smoke.log 2>&1 || { cat target/profile-smoke.log >&2; exit 1; }
