@@ -33,20 +33,26 @@ if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim
 
 // `/.cognate-bench/loop` runs the loop; every other request goes to the
 // built Worker (so the set-up below goes through it as a client's would).
-// The built Worker's default export is worker-build's entrypoint class,
-// constructed as workerd constructs it: (ctx, env).
+// The loop's requests declare their length, as clients' do.
+// The built Worker's entry module (build/worker/shim.mjs) is called as
+// workerd calls it: its default export's fetch(request, env, ctx), or, when
+// the default export is an entrypoint class, its instance's fetch(request).
 const WRAPPER = `
-import Cognate from './index.js';
-export * from './index.js';
+import entry, { PoolObject } from './worker/shim.mjs';
+export { PoolObject };
 const constant = '{"ok":true}';
 export default {
   async fetch(request, env, ctx) {
-    const worker = new Cognate(ctx, env);
+    const worker = typeof entry === 'function' ? new entry(ctx, env) : { fetch: (r) => entry.fetch(r, env, ctx) };
     if (new URL(request.url).pathname !== '/.cognate-bench/loop') return worker.fetch(request);
     const { n, target, body } = await request.json();
+    const length = String(new TextEncoder().encode(body).length);
     const make = () => new Request('http://127.0.0.1/', {
       method: 'POST', body,
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, 'user-agent': 'aws-sdk-js/3', accept: '*/*' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1', 'x-amz-target': target, 'user-agent': 'aws-sdk-js/3', accept: '*/*',
+        'content-length': length,
+      },
     });
     const handlers = {
       cognate: (r) => worker.fetch(r),
@@ -76,6 +82,7 @@ const mf = new Miniflare({
     compatibilityDate: COMPATIBILITY_DATE, ...options, modulesRoot: dir,
     modules: [
       { type: 'ESModule', path: `${dir}/bench-isolate.mjs`, contents: WRAPPER },
+      { type: 'ESModule', path: `${dir}/worker/shim.mjs` },
       { type: 'ESModule', path: `${dir}/index.js` },
       { type: 'CompiledWasm', path: `${dir}/index_bg.wasm` },
     ],

@@ -37,4 +37,6 @@ worker-build --release --out-dir "$dir" --no-default-features --features "$featu
 # worker-build keeps the wasm's names section (about a fifth of the module):
 # ship without it, and keep the named copy for reading stack traces.
 node scripts/wasm-strip-names.mjs "$dir/index_bg.wasm"
+# The entry module: the JSON API's fast entry, then worker-build's (see the file).
+cp src/edge/entry.mjs "$out"
 touch "$out"

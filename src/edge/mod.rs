@@ -5,6 +5,7 @@
 //! Trigger runs the guest sweep (`GUEST_RETENTION_DAYS`) on the same
 //! capabilities.
 
+mod api_entry;
 mod authority;
 mod boundary;
 mod gateway;
@@ -170,9 +171,20 @@ async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys:
         Ok(r) => r,
         Err(too_large) => return boundary::response(too_large),
     };
+    answer_api(&capabilities, config, secrets, &request, &ctx).await
+}
+
+/// The JSON API's answer to `request` (its body read).
+async fn answer_api(
+    capabilities: &Capabilities<'_>,
+    config: &Config,
+    secrets: &Secrets,
+    request: &HttpRequest,
+    ctx: &Context,
+) -> Result<web_sys::Response> {
     let service = capabilities.service(config, secrets, request.header("cf-connecting-ip"));
-    let (response, log) = service.handle(&request).await;
-    if let Some(writes) = store.take_later() {
+    let (response, log) = service.handle(request).await;
+    if let Some(writes) = capabilities.store.take_later() {
         ctx.wait_until(writes);
     }
     if let Some(error) = log.error {
@@ -280,13 +292,16 @@ fn gateway_refusal(e: &crate::core::gateway::GatewayError, request_id: &str) -> 
 
 /// Reads the request at `url`, refusing bodies over 1 MiB before buffering them.
 async fn read_request(raw: &web_sys::Request, url: &UrlParts<'_>) -> std::result::Result<HttpRequest, HttpResponse> {
-    boundary::read(raw, url, MAX_BODY_BYTES, |method| method == "POST").await.ok_or_else(|| {
-        let error = crate::core::error::ApiError::new(
-            crate::core::error::ErrorKind::Validation,
-            "Request body must be at most 1048576 bytes.",
-        );
-        HttpResponse::error(&error).finish("-", platform::now())
-    })
+    boundary::read(raw, url, MAX_BODY_BYTES, |method| method == "POST").await.ok_or_else(too_large)
+}
+
+/// The refusal of a body over 1 MiB.
+fn too_large() -> HttpResponse {
+    let error = crate::core::error::ApiError::new(
+        crate::core::error::ErrorKind::Validation,
+        "Request body must be at most 1048576 bytes.",
+    );
+    HttpResponse::error(&error).finish("-", platform::now())
 }
 
 /// The core's view of `req` without its body (`None` if its URL does not
