@@ -54,9 +54,11 @@ export default {
         'content-length': length,
       },
     });
+    // The constant handler first: cognate's garbage, collected later, would
+    // otherwise fall on the constant's loop.
     const handlers = {
-      cognate: (r) => worker.fetch(r),
       constant: async (r) => { await r.arrayBuffer(); return new Response(constant, { headers: { 'content-type': 'application/x-amz-json-1.1' } }); },
+      cognate: (r) => worker.fetch(r),
     };
     const first = await worker.fetch(make());
     const status = first.status;
