@@ -15,7 +15,7 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
 use worker::{Context, Env, Response};
 
-use super::{answer_api, boundary, settings, too_large, Capabilities};
+use super::{answer_api, bad_request, boundary, settings_or_refusal, too_large, Capabilities};
 use crate::core::protocol::{split_url, MAX_BODY_BYTES};
 
 /// The answer to the JSON API request `raw`, whose body is `body`: a
@@ -46,18 +46,13 @@ async fn answer(raw: web_sys::Request, body: Vec<u8>, env: Env, ctx: Context) ->
 }
 
 async fn respond(raw: web_sys::Request, body: Vec<u8>, env: &Env, ctx: &Context) -> worker::Result<web_sys::Response> {
-    let settings = match settings(env) {
+    let settings = match settings_or_refusal(env) {
         Ok(s) => s,
-        Err(e) => {
-            worker::console_error!("cognate is misconfigured: {e}");
-            return Response::error("cognate is misconfigured; see the Worker's log", 500).map(Into::into);
-        }
+        Err(refusal) => return refusal,
     };
     let (config, secrets) = &*settings;
     let url = raw.url();
-    let Some(parts) = split_url(&url) else {
-        return Response::error("Bad Request", 400).map(Into::into);
-    };
+    let Some(parts) = split_url(&url) else { return bad_request() };
     if body.len() > MAX_BODY_BYTES {
         return boundary::response(too_large());
     }

@@ -121,21 +121,30 @@ fn settings(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, String> {
     Ok(loaded)
 }
 
+/// The isolate's settings, or the answer that says cognate is misconfigured.
+fn settings_or_refusal(env: &Env) -> std::result::Result<Rc<(Config, Secrets)>, Result<web_sys::Response>> {
+    settings(env).map_err(|e| {
+        worker::console_error!("cognate is misconfigured: {e}");
+        Response::error("cognate is misconfigured; see the Worker's log", 500).map(Into::into)
+    })
+}
+
+/// The answer to a request whose URL does not parse (which the platform
+/// does not let happen).
+fn bad_request() -> Result<web_sys::Response> {
+    Response::error("Bad Request", 400).map(Into::into)
+}
+
 #[event(fetch)]
 async fn fetch(raw: web_sys::Request, env: Env, ctx: Context) -> Result<web_sys::Response> {
     console_error_panic_hook::set_once();
-    let settings = match settings(&env) {
+    let settings = match settings_or_refusal(&env) {
         Ok(s) => s,
-        Err(e) => {
-            worker::console_error!("cognate is misconfigured: {e}");
-            return Response::error("cognate is misconfigured; see the Worker's log", 500).map(Into::into);
-        }
+        Err(refusal) => return refusal,
     };
     let (config, secrets) = &*settings;
     let url = raw.url();
-    let Some(parts) = split_url(&url) else {
-        return Response::error("Bad Request", 400).map(Into::into);
-    };
+    let Some(parts) = split_url(&url) else { return bad_request() };
     let method = raw.method();
     let preflight = method == "OPTIONS";
     let gateway_door = !preflight && crate::core::gateway::route_path(parts.path).is_some();
