@@ -2,7 +2,7 @@
 // get the Cognito error it deserves, never a 500; CORS for browsers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { endpoint, guestPool, rawCall } from './lib.mjs';
+import { anyAddress, endpoint, guestPool, rawCall } from './lib.mjs';
 
 test('errors carry __type, x-amzn-ErrorType, a request id and a Date', async () => {
   const r = await rawCall('GetId', { IdentityPoolId: 'us-east-1:00000000-0000-4000-8000-000000000000' });
@@ -29,6 +29,46 @@ test('malformed requests are refused with the protocol errors', async () => {
     assert.equal(r.status, 400, JSON.stringify(r.body));
     assert.equal(r.body.__type, type);
   }
+});
+
+// The Worker's entry reads a body of declared length itself (the JSON API's
+// fast entry); a body without one (chunked) takes the other path. Both
+// must answer alike, and both refuse a body over 1 MiB.
+test('a body sent without a declared length is answered as one with it', async () => {
+  const pool = await guestPool();
+  const chunked = (text, operation = 'GetId') => fetch(`${endpoint}/`, {
+    method: 'POST', duplex: 'half',
+    headers: {
+      'cf-connecting-ip': anyAddress(), 'content-type': 'application/x-amz-json-1.1',
+      'x-amz-target': `AWSCognitoIdentityService.${operation}`,
+    },
+    body: new ReadableStream({
+      start(controller) {
+        const bytes = new TextEncoder().encode(text);
+        const half = Math.floor(bytes.length / 2);
+        controller.enqueue(bytes.subarray(0, half));
+        controller.enqueue(bytes.subarray(half));
+        controller.close();
+      },
+    }),
+  });
+  const made = await chunked(JSON.stringify({ IdentityPoolId: pool }));
+  assert.equal(made.status, 200);
+  const { IdentityId } = await made.json();
+  const declared = await rawCall('GetCredentialsForIdentity', { IdentityId });
+  const undeclared = await chunked(JSON.stringify({ IdentityId }), 'GetCredentialsForIdentity');
+  assert.equal(declared.status, 200);
+  assert.equal(undeclared.status, 200);
+  const credentials = await undeclared.json();
+  assert.equal(credentials.IdentityId, IdentityId);
+  assert.equal(Object.keys(credentials.Credentials).sort().join(), Object.keys(declared.body.Credentials).sort().join());
+  for (const name of ['content-type', 'access-control-allow-origin', 'x-amzn-requestid']) {
+    assert.ok(undeclared.headers.get(name), name);
+    assert.ok(declared.headers.get(name), name);
+  }
+  const tooBig = await chunked(' '.repeat((1 << 20) + 10));
+  assert.equal(tooBig.status, 400);
+  assert.equal((await tooBig.json()).__type, 'ValidationException');
 });
 
 test('the legacy target form is accepted', async () => {
