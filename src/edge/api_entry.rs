@@ -7,9 +7,10 @@
 //! microtask to wake it. Every other request goes through the `fetch`
 //! handler of `worker`'s glue, as before.
 
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::pin::Pin;
-use std::task::{Poll, Waker};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Poll, Wake, Waker};
 
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
@@ -25,11 +26,50 @@ use crate::core::protocol::{split_url, MAX_BODY_BYTES};
 pub fn cognate_api(raw: web_sys::Request, body: Vec<u8>, env: Env, ctx: worker::worker_sys::Context) -> JsValue {
     console_error_panic_hook::set_once();
     let mut answer: Pin<Box<dyn Future<Output = JsValue>>> = Box::pin(answer(raw, body, env, Context::new(ctx)));
-    match answer.as_mut().poll(&mut std::task::Context::from_waker(Waker::noop())) {
+    let handoff = Arc::new(Handoff::default());
+    match answer.as_mut().poll(&mut std::task::Context::from_waker(&Waker::from(handoff.clone()))) {
         Poll::Ready(response) => response,
-        // A later poll registers its own waker with whatever waits: each of
-        // the futures awaited here keeps the waker of its latest poll.
-        Poll::Pending => wasm_bindgen_futures::future_to_promise(async move { Ok(answer.await) }).into(),
+        Poll::Pending => wasm_bindgen_futures::future_to_promise(async move {
+            Ok(poll_fn(|cx| {
+                handoff.follow(cx.waker());
+                answer.as_mut().poll(cx)
+            })
+            .await)
+        })
+        .into(),
+    }
+}
+
+/// The waker of the first poll, which hands its wake-ups to the task that
+/// polls the answer after it. Some futures keep the waker of their first
+/// poll only (`worker::Delay`, the timeout of a provider's token check or
+/// of AWS STS, registers its timer once): woken through this, they still
+/// reach the task. A wake-up before the task's first poll is not needed:
+/// the task polls at once.
+#[derive(Default)]
+struct Handoff(Mutex<Option<Waker>>);
+
+impl Handoff {
+    /// From now on, wake-ups go to `waker` (the task's, at each of its polls).
+    fn follow(&self, waker: &Waker) {
+        let mut current = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if !current.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *current = Some(waker.clone());
+        }
+    }
+}
+
+impl Wake for Handoff {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Out of the lock before waking: a waker may run its task at once.
+        let waker = self.0.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 }
 

@@ -10,7 +10,7 @@
 // with Facebook's 400 {"error": {"type": "OAuthException", "code": 190}} for a bad token.
 // A control API lets tests register tokens and take the providers down:
 //   POST /control/tokens {token, app, user, expiresIn, client?} (expiresIn < 0: expired)
-//   POST /control/mode {mode: 'up' | 'down' (503) | 'garbage' (200 HTML)}
+//   POST /control/mode {mode: 'up' | 'down' (503) | 'garbage' (200 HTML) | 'silent' (never answers)}
 //   GET  /control/calls → {calls} (provider calls so far)
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -19,6 +19,7 @@ import { createServer } from 'node:http';
 export async function startSocialFakes({ secrets = {} } = {}) {
   const tokens = new Map();
   let mode = 'up';
+  const held = new Set(); // answers kept waiting in 'silent' mode, ended with it
   let calls = 0;
   const now = () => Math.floor(Date.now() / 1000);
   const fbRefusal = (subcode) => ({ error: { message: 'Error validating access token', type: 'OAuthException', code: 190, ...(subcode && { error_subcode: subcode }) } });
@@ -77,6 +78,8 @@ export async function startSocialFakes({ secrets = {} } = {}) {
       }
       if (url.pathname === '/control/mode' && req.method === 'POST') {
         mode = body.mode;
+        for (const r of held) r.destroy();
+        held.clear();
         return send(200, {});
       }
       if (url.pathname === '/control/calls') return send(200, { calls });
@@ -86,6 +89,7 @@ export async function startSocialFakes({ secrets = {} } = {}) {
     if (req.method !== 'GET') return send(405, {});
     if (mode === 'down') return send(503, { error: 'service unavailable' });
     if (mode === 'garbage') return send(200, '<html>maintenance</html>', 'text/html');
+    if (mode === 'silent') return void held.add(res);
     const [status, body] = provider(url.pathname, url.searchParams);
     return send(status, body);
   });
@@ -95,6 +99,10 @@ export async function startSocialFakes({ secrets = {} } = {}) {
     amazonUrl: base,
     graphUrl: `${base}/graph`,
     controlUrl: `${base}/control`,
-    close: () => new Promise((resolve) => { server.close(resolve); server.closeAllConnections(); }),
+    close: () => new Promise((resolve) => {
+      for (const r of held) r.destroy();
+      server.close(resolve);
+      server.closeAllConnections();
+    }),
   };
 }

@@ -5,7 +5,8 @@
 // debug_token, and without, through /app and /me), the same user twice is
 // one identity, another app's token and an expired one are refused
 // (NotAuthorizedException), a provider that is down or answers garbage is
-// ExternalServiceException, and a vouched token is not checked twice.
+// ExternalServiceException, one that never answers is given up on after
+// the token check's 5 s, and a vouched token is not checked twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -105,6 +106,24 @@ test("another app's token, an expired one and an unknown one are refused", { ski
   const unconfigured = await socialPool({ [AMAZON]: AMAZON_APP });
   await rejectsWith(getId(unconfigured, { [FACEBOOK]: await facebookToken('12345') }), 'NotAuthorizedException',
     { message: 'Token is not from a supported provider of this identity pool.' });
+});
+
+// The JSON API's fast entry polls a call once before it hands it to a task;
+// the timeout of the token check, set in that first poll, must still wake it.
+test('a provider that never answers is given up on after the token check timeout, not waited for', { skip, timeout: 60_000 }, async () => {
+  const pool = await socialPool({ [AMAZON]: AMAZON_APP, [FACEBOOK]: FACEBOOK_APP });
+  const fresh = { [AMAZON]: await amazonToken(user('amzn1.account')), [FACEBOOK]: await facebookToken('778') };
+  try {
+    await controlCall('mode', { mode: 'silent' });
+    for (const [name, t] of Object.entries(fresh)) {
+      const started = Date.now();
+      await rejectsWith(getId(pool, { [name]: t }), 'ExternalServiceException');
+      const took = Date.now() - started;
+      assert.ok(took >= 4_000 && took < 15_000, `${name}: answered after ${took} ms`);
+    }
+  } finally {
+    await controlCall('mode', { mode: 'up' });
+  }
 });
 
 test('a provider that is down or answers garbage is ExternalServiceException; a vouched token needs no second call', { skip }, async () => {
