@@ -13,13 +13,12 @@
 // RS256 ID token the isolate has seen), a new guest's GetId in a `none`
 // pool, and an operation refused at once (UnknownOperationException, which
 // the Worker logs). Needs `bash scripts/build-worker.sh` first.
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { call } from './lib/bench-load.mjs';
-import { COMPATIBILITY_DATE, WORKER_DIR, cognateWorker, freePort, signInPool } from './lib/bench-workers.mjs';
+import { BUILD_DIR, COMPATIBILITY_DATE, cognateBindings, freePort, requireBuild, signInPool } from './lib/bench-workers.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 
 const { values: args } = parseArgs({
@@ -28,8 +27,8 @@ const { values: args } = parseArgs({
 const requests = Number(args.requests);
 const rounds = Number(args.rounds);
 if (!(requests >= 1) || !(rounds >= 1)) throw new Error('--requests and --rounds must be ≥ 1');
-const dir = new URL('..', import.meta.url).pathname + 'build';
-if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim.mjs: run `bash scripts/build-worker.sh` first');
+requireBuild();
+const dir = BUILD_DIR;
 
 // `/.cognate-bench/loop` runs the loop; every other request goes to the
 // built Worker (so the set-up below goes through it as a client's would).
@@ -77,11 +76,10 @@ export default {
 const idp = await startIdp();
 const port = await freePort();
 const vars = await generateVars({ issuer: `http://127.0.0.1:${port}` });
-const { scriptPath: _path, modulesRules: _rules, ...options } = cognateWorker(vars, dir);
 const mf = new Miniflare({
   host: '127.0.0.1', port,
   workers: [{
-    compatibilityDate: COMPATIBILITY_DATE, ...options, modulesRoot: dir,
+    compatibilityDate: COMPATIBILITY_DATE, ...cognateBindings(vars), modulesRoot: dir,
     modules: [
       { type: 'ESModule', path: `${dir}/bench-isolate.mjs`, contents: WRAPPER },
       { type: 'ESModule', path: `${dir}/worker/shim.mjs` },

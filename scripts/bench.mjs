@@ -14,14 +14,14 @@
 // browser package's size).
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
 import {
-  EMPTY_WORKER, WORKER_DIR, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, emptyWithModule, freePort, signInPool,
-  start,
+  EMPTY_WORKER, bareLoginKey, bareWorker, cognateWorker, emptyWithBindings, emptyWithModule, freePort, requireBuild,
+  signInPool, start,
 } from './lib/bench-workers.mjs';
 import { call, inBatches, interleaved, retried } from './lib/bench-load.mjs';
 import {
@@ -53,7 +53,7 @@ const scale = Number(args.scale);
 if (!(clients >= 1) || !(scale > 0)) throw new Error('--clients must be ≥ 1 and --scale > 0');
 const READS = { warmup: 100, total: Math.round(2000 * scale), clients };
 const WRITES = { warmup: 40, total: Math.round(400 * scale), clients };
-if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim.mjs: run `bash scripts/build-worker.sh` first');
+requireBuild();
 
 const CLIENT_ID = 'cognate-bench';
 const log = (s) => process.stderr.write(`${s}\n`);

@@ -21,7 +21,7 @@
 import os from 'node:os';
 import { Agent } from 'node:http';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { randomInt, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import {
@@ -31,7 +31,7 @@ import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
 import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
-import { ACCOUNT, COMPATIBILITY_DATE, WORKER_DIR, cognateWorker, freePort } from './lib/bench-workers.mjs';
+import { ACCOUNT, COMPATIBILITY_DATE, cognateWorker, freePort, requireBuild } from './lib/bench-workers.mjs';
 import { stats } from './lib/bench-load.mjs';
 import { checkState, loginMac, parseState, proveChecks, settledSnapshot } from './lib/load-check.mjs';
 import { startIdp } from '../tests/e2e/idp.mjs';
@@ -49,7 +49,7 @@ const CONCURRENCY = Number(args.concurrency);
 const SUBJECTS = Number(args.subjects);
 const BURST = 8;
 if (!(SECONDS > 0) || !(CONCURRENCY >= 1) || !(SUBJECTS >= 2)) throw new Error('--seconds > 0, --concurrency ≥ 1, --subjects ≥ 2');
-if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim.mjs: run `bash scripts/build-worker.sh` first');
+requireBuild();
 
 const CLIENT_ID = 'cognate-e2e'; // the aud of tests/e2e/idp.mjs's tokens
 const REGION = 'us-east-1';

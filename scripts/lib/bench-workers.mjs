@@ -3,13 +3,20 @@
 // with wrangler.toml's bindings, an empty Worker (a constant small JSON
 // answer), and a bare JS Worker that does the same storage work as each
 // cognate call under test and nothing else.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Miniflare } from 'miniflare';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const COMPATIBILITY_DATE = '2026-08-01'; // the newest Miniflare 4.20260730 takes
-export const WORKER_DIR = `${root}/build/worker`;
+/** The release Worker's build (bash scripts/build-worker.sh). */
+export const BUILD_DIR = `${root}/build`;
+const WORKER_DIR = `${BUILD_DIR}/worker`;
+
+/** Throws unless the release Worker is built. */
+export function requireBuild() {
+  if (!existsSync(`${WORKER_DIR}/shim.mjs`)) throw new Error('no build/worker/shim.mjs: run `bash scripts/build-worker.sh` first');
+}
 /** The account of cognate's own roles (wrangler.toml's ACCOUNT_ID). */
 export const ACCOUNT = '000000000000';
 const modulesRules = [{ type: 'ESModule', include: ['**/*.js', '**/*.mjs'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
@@ -41,13 +48,22 @@ export async function start(worker, port = 0) {
  * The Miniflare options of the built cognate Worker with `vars` (wrangler.toml's
  * plus secrets); `dir` is its build (build/, the release Worker, by default).
  */
-export function cognateWorker(vars, dir = `${root}/build`) {
+export function cognateWorker(vars, dir = BUILD_DIR) {
   const { r2, vars: tomlVars } = wranglerConfig();
   return {
     name: 'cognate', modules: true, scriptPath: `${dir}/worker/shim.mjs`, modulesRoot: dir, modulesRules,
     bindings: { ...tomlVars, ...vars },
     kvNamespaces: ['IDENTITIES'], durableObjects: { POOL: { className: 'PoolObject', useSQLite: true } }, r2Buckets: r2,
   };
+}
+
+/**
+ * cognate's Worker options without its script: its bindings, for a Worker
+ * beside it whose script or modules the caller gives.
+ */
+export function cognateBindings(vars, dir = BUILD_DIR) {
+  const { modulesRoot: _root, modulesRules: _rules, scriptPath: _path, ...options } = cognateWorker(vars, dir);
+  return options;
 }
 
 /**
@@ -115,9 +131,8 @@ export const EMPTY_WORKER = {
  * discovery document cognate's cold start fetches, so both are gzipped.
  */
 export function emptyWithBindings(vars) {
-  const { modulesRoot, modulesRules: _, scriptPath, ...options } = cognateWorker(vars);
   return {
-    ...options, name: 'empty-bound',
+    ...cognateBindings(vars), name: 'empty-bound',
     script: `import { DurableObject } from 'cloudflare:workers';
 export class PoolObject extends DurableObject {}
 export default { async fetch() { return Response.json({ ok: true }); } };`,
@@ -130,10 +145,9 @@ export default { async fetch() { return Response.json({ ok: true }); } };`,
  * is what workerd spends compiling the module, which it does when it loads
  * the Worker, before any cognate code runs.
  */
-export function emptyWithModule(vars, dir = `${root}/build`) {
-  const { modulesRoot: _root, modulesRules: _rules, scriptPath: _path, ...options } = cognateWorker(vars, dir);
+export function emptyWithModule(vars, dir = BUILD_DIR) {
   return {
-    ...options, name: 'empty-module', modulesRoot: dir,
+    ...cognateBindings(vars, dir), name: 'empty-module', modulesRoot: dir,
     modules: [
       {
         type: 'ESModule', path: `${dir}/empty-module.mjs`,
