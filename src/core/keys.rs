@@ -87,6 +87,14 @@ fn hmac(key: &[u8]) -> Hmac<Sha256> {
     <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length")
 }
 
+/// The first 32 bits of the HMAC of `message` under the keyed `mac`.
+fn first_32_bits(mac: &Hmac<Sha256>, message: &[u8]) -> [u8; 4] {
+    let mut mac = mac.clone();
+    mac.update(message);
+    let out = mac.finalize().into_bytes();
+    [out[0], out[1], out[2], out[3]]
+}
+
 /// A secret and the keys derived from it, each derived once.
 #[derive(Clone)]
 struct Root {
@@ -193,12 +201,7 @@ impl RouteKey {
 
     /// The first 32 bits of `HMAC-SHA256(key, pool_id)`, remembered.
     pub fn tag(&self, pool_id: &str) -> [u8; 4] {
-        self.tags.get("tag", pool_id, || {
-            let mut mac = self.mac.clone();
-            mac.update(pool_id.as_bytes());
-            let out = mac.finalize().into_bytes();
-            [out[0], out[1], out[2], out[3]]
-        })
+        self.tags.get("tag", pool_id, || first_32_bits(&self.mac, pool_id.as_bytes()))
     }
 
     /// A key from raw bytes, for tests.
@@ -213,10 +216,7 @@ impl GuestKey {
     /// carries. Short, because the id's other bits are what keep it
     /// unguessable; the tag only tells an issued id from an invented one.
     pub fn tag(&self, message: &[u8]) -> [u8; 4] {
-        let mut mac = self.0.clone();
-        mac.update(message);
-        let out = mac.finalize().into_bytes();
-        [out[0], out[1], out[2], out[3]]
+        first_32_bits(&self.0, message)
     }
 
     /// Whether `tag` is the tag of `message`, compared in constant time.
