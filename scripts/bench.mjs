@@ -101,11 +101,13 @@ try {
       cursor = page.list_complete ? undefined : page.cursor;
     } while (cursor);
   }
+  const values = await inBatches(names.map((k) => () => from.get(k)), 16);
+  const loginKey = await bareLoginKey(listed, warmToken);
   for (const b of [bare, bareNoPuts]) {
     const to = await b.mf.getKVNamespace('KV');
-    await inBatches(names.map((k) => async () => to.put(k, await from.get(k))), 16);
-    await to.put(await bareLoginKey(listed, warmToken), signedIn);
-    for (const pool of [none, listed]) await call(b.endpoint, 'Seed', { pool, value: await from.get(`pool/${pool}`) });
+    await inBatches(names.map((k, i) => () => to.put(k, values[i])), 16);
+    await to.put(loginKey, signedIn);
+    for (const pool of [none, listed]) await call(b.endpoint, 'Seed', { pool, value: values[names.indexOf(`pool/${pool}`)] });
   }
   const empty = await start(EMPTY_WORKER);
   running.push(empty);

@@ -14,6 +14,7 @@ export { PoolObject };
 const api = Cognate.prototype.cognate_api;
 if (typeof api !== 'function') throw new Error('the built Worker has no cognate_api export');
 
+// core::protocol::MAX_BODY_BYTES; the wasm checks the body's length again.
 const MAX_BODY_BYTES = 1 << 20;
 
 /** Whether `url` (absolute, as the platform gives it) has the path `/`. */
