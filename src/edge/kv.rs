@@ -64,7 +64,7 @@ impl KvStore {
         if let Some(ns) = self.namespace.get() {
             return Ok(ns);
         }
-        let bound = Reflect::get(&self.env, &JsValue::from_str(self.binding)).ok().and_then(|v| v.dyn_into().ok());
+        let bound = super::platform::object_binding(&self.env, self.binding);
         let ns = bound.ok_or_else(|| unavailable(format!("no KV namespace bound as {}", self.binding)))?;
         Ok(self.namespace.get_or_init(|| ns))
     }

@@ -43,9 +43,7 @@ impl BindingLimiter {
 
     fn bound(&self) -> &Bound {
         self.bound.get_or_init(|| {
-            let env = &self.env;
-            let bound =
-                |name: &str| Reflect::get(env, &JsValue::from_str(name)).ok().and_then(|v| v.dyn_into::<Object>().ok());
+            let bound = |name: &str| super::platform::object_binding(&self.env, name);
             let limiters =
                 Bound { new_identity: bound(NEW_IDENTITY_BINDING), failed_sign_in: bound(FAILED_SIGN_IN_BINDING) };
             if (limiters.new_identity.is_none() || limiters.failed_sign_in.is_none()) && !SAID_UNLIMITED.replace(true) {

@@ -34,3 +34,10 @@ impl Random for JsRandom {
 pub(crate) fn string_binding(env: &Env, name: &str) -> Option<String> {
     env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string())
 }
+
+/// An object binding (a KV namespace, a rate limiter), if bound: read from
+/// `env` as it is, without `worker`'s typed wrappers.
+pub(crate) fn object_binding(env: &Env, name: &str) -> Option<js_sys::Object> {
+    use wasm_bindgen::JsCast;
+    js_sys::Reflect::get(env, &wasm_bindgen::JsValue::from_str(name)).ok().and_then(|v| v.dyn_into().ok())
+}
