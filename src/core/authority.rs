@@ -7,6 +7,7 @@
 mod developer;
 mod logins;
 pub mod purge;
+pub mod recheck;
 mod settings;
 mod wire;
 
@@ -286,7 +287,20 @@ fn put_pool(ledger: &mut impl Ledger, record: &PoolRecord) -> Result<(), LedgerE
     })
 }
 
-fn put_identity(ledger: &mut impl Ledger, identity_id: &str, record: &IdentityRecord) -> Result<(), LedgerError> {
+/// Writes the record and list entry of `identity_id` at `now`; `proven`
+/// says whether its id proved itself as a guest's, which matters when it
+/// was never stored (see [`recheck`]).
+fn put_identity(
+    ledger: &mut impl Ledger,
+    identity_id: &str,
+    record: &IdentityRecord,
+    proven: bool,
+    now: u64,
+) -> Result<(), ApiError> {
+    let before = identity_record(ledger, identity_id)?;
+    if recheck::worker_may_write(ledger, &record.pool, before.as_ref(), proven)? {
+        recheck::mark(ledger, &record.pool, identity_id, now)?;
+    }
     ledger.commit(Mutation::Put {
         key: keys::identity(identity_id),
         value: serde_json::to_string(record).expect("records serialize"),
@@ -296,7 +310,8 @@ fn put_identity(ledger: &mut impl Ledger, identity_id: &str, record: &IdentityRe
         key: keys::member(&record.pool, identity_id),
         value: String::new(),
         metadata: Some(record.member_metadata()),
-    })
+    })?;
+    Ok(())
 }
 
 fn remove_identity(ledger: &mut impl Ledger, identity_id: &str, record: &IdentityRecord) -> Result<(), LedgerError> {
@@ -409,6 +424,9 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                         // A list entry written back by a use noted while the
                         // deletion spread (see `Later::MarkUsed`) goes too.
                         ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
+                        if recheck::worker_may_write(ledger, pool_id, None, true)? {
+                            recheck::mark(ledger, pool_id, &identity_id, now)?;
+                        }
                         continue;
                     }
                     (Some(r), _) if r.deleted => continue,
@@ -417,11 +435,17 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                     }
                     (Some(record), _) => {
                         remove_identity(ledger, &identity_id, record)?;
+                        if recheck::worker_may_write(ledger, &record.pool, Some(record), false)? {
+                            recheck::mark(ledger, &record.pool, &identity_id, now)?;
+                        }
                         record.pool.clone()
                     }
                     // A guest never stored: its list entry may exist all the same.
                     (None, Some(pool_id)) => {
                         ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
+                        if recheck::worker_may_write(ledger, pool_id, None, true)? {
+                            recheck::mark(ledger, pool_id, &identity_id, now)?;
+                        }
                         pool_id.clone()
                     }
                     (None, None) => continue,

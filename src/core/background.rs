@@ -1,12 +1,13 @@
 //! What a pool authority does between commands: the Durable Object's alarm,
 //! and natively the memory authority when a test asks. Each run is bounded
 //! (one outbox batch of store writes, or one purge step and at most one
-//! store listing), so it fits one invocation's limits however much is left;
-//! it says when to run again.
+//! store listing, or one batch of list entries written again), so it fits
+//! one invocation's limits however much is left; it says when to run again.
 
 use std::cell::RefCell;
 
 use super::authority::purge::{self, PurgeStep, Swept, PURGE_BATCH};
+use super::authority::recheck::{self, Rechecked};
 use super::ledger::{Flushed, Ledger, WriteThrough};
 use super::store::Store;
 
@@ -17,14 +18,15 @@ pub enum Next {
     Idle,
     /// More work is ready: at once.
     Soon,
-    /// Only waiting is left (a purge's grace time).
+    /// Only waiting is left (a purge's grace time, a recheck not yet due).
     Later,
     /// The store or the ledger failed: after a pause.
     Retry,
 }
 
 /// One bounded run: the outbox first, then (with nothing queued) a purge
-/// step. A failure is reported in `Next::Retry` and to `log`, never lost:
+/// step, then (with the purge idle or waiting) the list entries due to be
+/// written again (`authority::recheck`). A failure is reported in `Next::Retry` and to `log`, never lost:
 /// whatever was not done stays queued or marked.
 pub async fn run<L: Ledger, S: Store>(
     ledger: &RefCell<L>,
@@ -42,7 +44,7 @@ pub async fn run<L: Ledger, S: Store>(
         }
     }
     let step = purge::step(&mut *ledger.borrow_mut());
-    match step {
+    let purge = match step {
         Ok(PurgeStep::Idle) => Next::Idle,
         Ok(PurgeStep::More) => Next::Soon,
         Ok(PurgeStep::SweepStore { pool_id, prefix }) => {
@@ -64,6 +66,18 @@ pub async fn run<L: Ledger, S: Store>(
         }
         Err(e) => {
             log(&format!("purge failed, will retry: {e}"));
+            Next::Retry
+        }
+    };
+    if !matches!(purge, Next::Idle | Next::Later) {
+        return purge;
+    }
+    match recheck::step(&mut *ledger.borrow_mut(), now) {
+        Ok(Rechecked::Wrote) => Next::Soon,
+        Ok(Rechecked::Waiting) => Next::Later,
+        Ok(Rechecked::Idle) => purge,
+        Err(e) => {
+            log(&format!("rewriting list entries failed, will retry: {e}"));
             Next::Retry
         }
     }

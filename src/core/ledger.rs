@@ -59,6 +59,16 @@ pub trait Ledger {
     fn pending(&self, limit: usize) -> Result<Vec<(u64, Mutation)>, LedgerError>;
     /// Drops the queued mutations up to and including `seq` (the store has them).
     fn acknowledge_through(&mut self, seq: u64) -> Result<(), LedgerError>;
+    /// Marks `key` to be written to the store again at `due` (seconds),
+    /// replacing an earlier mark of it (see `authority::recheck`). A mark is
+    /// the authority's own state: it is not carried to the store.
+    fn mark_recheck(&mut self, key: &str, due: u64) -> Result<(), LedgerError>;
+    /// Up to `limit` marked keys due by `now`, the earliest first.
+    fn rechecks_due(&self, now: u64, limit: usize) -> Result<Vec<String>, LedgerError>;
+    /// Whether any key is marked, due or not.
+    fn rechecks_waiting(&self) -> Result<bool, LedgerError>;
+    /// Removes the marks of `keys`.
+    fn clear_rechecks(&mut self, keys: &[String]) -> Result<(), LedgerError>;
 }
 
 /// Most mutations one flush writes (a Worker invocation has a subrequest

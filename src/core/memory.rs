@@ -29,6 +29,7 @@ pub struct MemoryLedger {
     entries: BTreeMap<String, String>,
     outbox: BTreeMap<u64, Mutation>,
     next_seq: u64,
+    rechecks: BTreeMap<String, u64>,
 }
 
 impl MemoryLedger {
@@ -78,6 +79,29 @@ impl Ledger for MemoryLedger {
 
     fn acknowledge_through(&mut self, seq: u64) -> Result<(), LedgerError> {
         self.outbox = self.outbox.split_off(&(seq + 1));
+        Ok(())
+    }
+
+    fn mark_recheck(&mut self, key: &str, due: u64) -> Result<(), LedgerError> {
+        self.rechecks.insert(key.to_owned(), due);
+        Ok(())
+    }
+
+    fn rechecks_due(&self, now: u64, limit: usize) -> Result<Vec<String>, LedgerError> {
+        let mut due: Vec<(u64, &String)> =
+            self.rechecks.iter().filter(|(_, d)| **d <= now).map(|(k, d)| (*d, k)).collect();
+        due.sort();
+        Ok(due.into_iter().take(limit).map(|(_, k)| k.clone()).collect())
+    }
+
+    fn rechecks_waiting(&self) -> Result<bool, LedgerError> {
+        Ok(!self.rechecks.is_empty())
+    }
+
+    fn clear_rechecks(&mut self, keys: &[String]) -> Result<(), LedgerError> {
+        for key in keys {
+            self.rechecks.remove(key);
+        }
         Ok(())
     }
 }

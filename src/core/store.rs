@@ -162,15 +162,18 @@ pub mod keys {
         format!("login/{pool_id}/{mac_hex}")
     }
 
+    /// Prefix of every list entry.
+    pub const MEMBER_PREFIX: &str = "member/";
+
     /// `member/<poolId>/`: prefix of a pool's identities.
     pub fn member_prefix(pool_id: &str) -> String {
-        format!("member/{pool_id}/")
+        format!("{MEMBER_PREFIX}{pool_id}/")
     }
 
     /// `member/<poolId>/<identityId>`: lists a pool's identities; the
     /// metadata holds the identity's description.
     pub fn member(pool_id: &str, identity_id: &str) -> String {
-        format!("member/{pool_id}/{identity_id}")
+        format!("{MEMBER_PREFIX}{pool_id}/{identity_id}")
     }
 
     /// `role/<hex SHA-256 of the role ARN>`: a role's inline policies (an

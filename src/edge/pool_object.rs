@@ -83,7 +83,9 @@ fn past_prefix(prefix: &str) -> Option<String> {
 }
 
 const SCHEMA: &str = "CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);";
+     CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS rechecks (key TEXT PRIMARY KEY, due INTEGER NOT NULL);
+     CREATE INDEX IF NOT EXISTS rechecks_by_due ON rechecks (due);";
 
 impl Ledger for SqlLedger {
     fn get(&self, key: &str) -> std::result::Result<Option<String>, LedgerError> {
@@ -158,6 +160,32 @@ impl Ledger for SqlLedger {
 
     fn acknowledge_through(&mut self, seq: u64) -> std::result::Result<(), LedgerError> {
         self.0.exec("DELETE FROM outbox WHERE seq <= ?", vec![(seq as i64).into()]).map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn mark_recheck(&mut self, key: &str, due: u64) -> std::result::Result<(), LedgerError> {
+        self.0
+            .exec(
+                "INSERT INTO rechecks (key, due) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET due = excluded.due",
+                vec![key.into(), (due as i64).into()],
+            )
+            .map_err(sql_error)?;
+        Ok(())
+    }
+
+    fn rechecks_due(&self, now: u64, limit: usize) -> std::result::Result<Vec<String>, LedgerError> {
+        let query = "SELECT key FROM rechecks WHERE due <= ? ORDER BY due LIMIT ?";
+        rows(self.0.exec(query, vec![(now as i64).into(), (limit as i64).into()]))?.into_iter().map(text).collect()
+    }
+
+    fn rechecks_waiting(&self) -> std::result::Result<bool, LedgerError> {
+        Ok(!rows(self.0.exec("SELECT 1 FROM rechecks LIMIT 1", None))?.is_empty())
+    }
+
+    fn clear_rechecks(&mut self, keys: &[String]) -> std::result::Result<(), LedgerError> {
+        for key in keys {
+            self.0.exec("DELETE FROM rechecks WHERE key = ?", vec![key.as_str().into()]).map_err(sql_error)?;
+        }
         Ok(())
     }
 }

@@ -31,7 +31,7 @@ pub(super) fn merge(
     }
     let merged = identity_in(ledger, &loser, pool_id, false, now)?;
     let logins = record.logins.iter().chain(&merged.logins).cloned().collect();
-    let merge = Merge { winner, record, existed: true, merged: vec![(loser, merged)], logins };
+    let merge = Merge { winner, record, existed: true, merged: vec![(loser, merged)], logins, proven: None };
     merge_into(ledger, pool_id, merge, now)
 }
 
@@ -57,6 +57,6 @@ pub(super) fn unlink(
     ledger.commit(Mutation::Delete { key: keys::login(pool_id, mac) })?;
     record.disabled = record.logins.is_empty();
     record.modified = now;
-    put_identity(ledger, &identity_id, &record)?;
+    put_identity(ledger, &identity_id, &record, false, now)?;
     Ok(Outcome::Identity { identity_id, record })
 }

@@ -55,6 +55,7 @@ pub(super) fn sign_in(
     pool(ledger, pool_id)?;
     let owners = logins.iter().map(|l| owner(ledger, pool_id, &l.mac)).collect::<Result<Vec<_>, _>>()?;
     let mut named: Option<(String, IdentityRecord)> = None;
+    let proven = target.as_ref().filter(|t| t.proven).map(|t| t.id.clone());
     if let Some(t) = target {
         let record = identity_in(ledger, &t.id, pool_id, t.proven, now)?;
         if record.disabled {
@@ -96,25 +97,28 @@ pub(super) fn sign_in(
     }
     all.extend(logins.iter().cloned());
     let existed = stored.is_some();
-    merge_into(ledger, pool_id, Merge { winner, record, existed, merged, logins: all }, now)
+    merge_into(ledger, pool_id, Merge { winner, record, existed, merged, logins: all, proven }, now)
 }
 
 /// A merge decided: the identity that stays, with its record (and whether
-/// it is stored already), the identities merged into it, and every login
-/// they bring (its own first).
+/// it is stored already), the identities merged into it, every login they
+/// bring (its own first), and the call's target if its id proved itself as
+/// a guest's.
 pub(super) struct Merge {
     pub(super) winner: String,
     pub(super) record: IdentityRecord,
     pub(super) existed: bool,
     pub(super) merged: Vec<(String, IdentityRecord)>,
     pub(super) logins: Vec<LoginRef>,
+    pub(super) proven: Option<String>,
 }
 
 /// Applies `merge`: one login of each provider (developer users aside), at
 /// most 20, else `ResourceConflictException` and nothing changes; the merged
 /// identities are disabled with no logins; the logins move to the winner.
 pub(super) fn merge_into(ledger: &mut impl Ledger, pool_id: &str, merge: Merge, now: u64) -> Result<Outcome, ApiError> {
-    let Merge { winner, mut record, existed, merged, logins } = merge;
+    let Merge { winner, mut record, existed, merged, logins, proven } = merge;
+    let proven = |id: &str| proven.as_deref() == Some(id);
     let mut unique: Vec<LoginRef> = Vec::new();
     for login in logins {
         if unique.iter().any(|l| l.mac == login.mac) {
@@ -136,7 +140,7 @@ pub(super) fn merge_into(ledger: &mut impl Ledger, pool_id: &str, merge: Merge, 
         r.logins.clear();
         r.disabled = true;
         r.modified = now;
-        put_identity(ledger, &id, &r)?;
+        put_identity(ledger, &id, &r, proven(&id), now)?;
     }
     if changed {
         for login in unique.iter().filter(|l| !record.logins.iter().any(|o| o.mac == l.mac)) {
@@ -148,7 +152,7 @@ pub(super) fn merge_into(ledger: &mut impl Ledger, pool_id: &str, merge: Merge, 
         }
         record.logins = unique;
         record.modified = now;
-        put_identity(ledger, &winner, &record)?;
+        put_identity(ledger, &winner, &record, proven(&winner), now)?;
     }
     Ok(Outcome::Identity { identity_id: winner, record })
 }
@@ -184,6 +188,6 @@ pub(super) fn unlink(
     // Cognito: removing the last login makes the identity inaccessible.
     record.disabled = record.logins.is_empty();
     record.modified = now;
-    put_identity(ledger, &identity_id, &record)?;
+    put_identity(ledger, &identity_id, &record, false, now)?;
     Ok(Outcome::Identity { identity_id, record })
 }

@@ -121,7 +121,8 @@ fn a_deleted_guest_that_proves_itself_stays_gone() {
 fn the_sweeps_deletion_takes_idle_guests_only() {
     let mut l = MemoryLedger::default();
     create(&mut l, true);
-    let stored = |l: &mut MemoryLedger, id: &str, record: IdentityRecord| put_identity(l, id, &record).unwrap();
+    let stored =
+        |l: &mut MemoryLedger, id: &str, record: IdentityRecord| put_identity(l, id, &record, false, 3).unwrap();
     let (idle, busy, disabled) = ("us-east-1:idle", "us-east-1:busy", "us-east-1:disabled");
     stored(&mut l, idle, IdentityRecord::guest(POOL, 3));
     stored(&mut l, busy, IdentityRecord { modified: 15, ..IdentityRecord::guest(POOL, 3) });
@@ -293,4 +294,68 @@ fn commands_cross_the_wire_as_json() {
     let json = serde_json::to_string(&c).unwrap();
     assert_eq!(json, r#"{"read":{"key":"pool/x"}}"#);
     assert_eq!(serde_json::from_str::<Command>(&json).unwrap(), c);
+}
+
+/// The list entries marked to be written again, due by `now`.
+fn rechecks(l: &MemoryLedger, now: u64) -> Vec<String> {
+    l.rechecks_due(now, 1000).unwrap()
+}
+
+#[test]
+fn a_change_of_an_entry_the_worker_may_write_is_written_again_later() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    // A never-stored guest linked at 9: marked; a new signed-in identity is not.
+    guest(&mut l, GUEST).unwrap();
+    execute(&mut l, sign_in_command(vec![login("p1", "a1")], None, false, OTHER, 9)).unwrap();
+    let due = 9 + recheck::RECHECK_SECONDS;
+    assert!(rechecks(&l, due - 1).is_empty(), "not before its time");
+    assert_eq!(rechecks(&l, due), vec![keys::member(POOL, GUEST)]);
+    // Changed again before it is due (no longer a guest: not marked again),
+    // the entry is written as the identity is then.
+    let unlinked = Command::Unlink {
+        identity_id: GUEST.into(),
+        proven: vec![format!("mac-of-{GUEST}")],
+        remove: vec!["p9".into()],
+        now: 12,
+    };
+    execute(&mut l, unlinked).unwrap();
+    for (seq, _) in l.pending(1000).unwrap() {
+        l.acknowledge_through(seq).unwrap();
+    }
+    assert_eq!(recheck::step(&mut l, due - 1).unwrap(), recheck::Rechecked::Waiting);
+    assert_eq!(recheck::step(&mut l, due).unwrap(), recheck::Rechecked::Wrote);
+    let record: IdentityRecord = serde_json::from_str(&l.get(&keys::identity(GUEST)).unwrap().unwrap()).unwrap();
+    let written = Mutation::Put {
+        key: keys::member(POOL, GUEST),
+        value: String::new(),
+        metadata: Some(record.member_metadata()),
+    };
+    assert!(record.disabled);
+    assert_eq!(l.pending(1000).unwrap().into_iter().map(|(_, m)| m).collect::<Vec<_>>(), vec![written]);
+    assert_eq!(recheck::step(&mut l, due).unwrap(), recheck::Rechecked::Idle);
+}
+
+#[test]
+fn a_deleted_guests_entry_is_deleted_again_later() {
+    let mut l = MemoryLedger::default();
+    create(&mut l, true);
+    let stored = "us-east-1:44444444-4444-4444-8444-444444444444";
+    put_identity(&mut l, stored, &IdentityRecord::guest(POOL, 3), false, 3).unwrap();
+    let signed_in = sign_in_as(&mut l, vec![login("p1", "a1")], None, "us-east-1:a").unwrap();
+    l.clear_rechecks(&rechecks(&l, u64::MAX)).unwrap();
+    delete(&mut l, &[stored, GUEST, &signed_in], &[GUEST]);
+    let due = 20 + recheck::RECHECK_SECONDS;
+    let mut marked = rechecks(&l, due);
+    marked.sort();
+    let mut expected = vec![keys::member(POOL, stored), keys::member(POOL, GUEST)];
+    expected.sort();
+    assert_eq!(marked, expected, "the guests' entries, not the signed-in identity's");
+    for (seq, _) in l.pending(1000).unwrap() {
+        l.acknowledge_through(seq).unwrap();
+    }
+    recheck::step(&mut l, due).unwrap();
+    let pending: Vec<_> = l.pending(1000).unwrap().into_iter().map(|(_, m)| m).collect();
+    assert_eq!(pending.len(), 2);
+    assert!(pending.iter().all(|m| matches!(m, Mutation::Delete { .. })));
 }

@@ -181,3 +181,46 @@ fn a_warm_signed_in_call_reads_nothing_and_a_merge_here_is_seen_at_once() {
     let fresh = Harness::ok(h.login_id(&pool, &h.token("alice")))["IdentityId"].as_str().unwrap().to_owned();
     assert_ne!(fresh, alice, "the unlinked login makes a new identity");
 }
+
+#[test]
+fn a_workers_late_write_of_a_linked_guests_entry_is_undone() {
+    use crate::core::authority::recheck::RECHECK_SECONDS;
+    use crate::core::capabilities::Clock;
+    use crate::core::store::{PutOptions, Store};
+    use crate::core::testing::block_on;
+    let h = Harness::new();
+    let pool = h.pool_storing("listed");
+    let guest = h.guest(&pool);
+    let key = format!("member/{pool}/{guest}");
+    let as_listed = h.store.dump().into_iter().find(|(k, _, _)| *k == key).unwrap().2;
+    let token = h.token("alice");
+    Harness::ok(h.call("GetOpenIdToken", json!({"IdentityId": guest, "Logins": {IDP: token}})));
+    let logins = |h: &Harness| {
+        let listed = Harness::ok(h.admin("ListIdentities", json!({"IdentityPoolId": pool, "MaxResults": 10})));
+        listed["Identities"][0]["Logins"].clone()
+    };
+    assert_eq!(logins(&h), json!([IDP]));
+    // A Worker's write from the entry as it was (GetId's, or a use noted
+    // from a lagging read) lands after the link's.
+    let stale = PutOptions { metadata: as_listed, ttl: None };
+    block_on(h.store.put(&key, "", stale)).unwrap();
+    assert_eq!(logins(&h), json!([]), "the listing is wrong until the entry is written again");
+    let linked_at = h.clock.now();
+    h.settle();
+    assert!(h.clock.now() >= linked_at + RECHECK_SECONDS - 30, "written again only once late writes have landed");
+    assert_eq!(logins(&h), json!([IDP]));
+    let described = Harness::ok(h.admin("DescribeIdentity", json!({"IdentityId": guest})));
+    assert_eq!(described["Logins"], json!([IDP]));
+}
+
+#[test]
+fn a_zero_write_guests_link_is_written_once() {
+    use crate::core::capabilities::Clock;
+    let h = Harness::new();
+    let pool = h.pool_storing("none");
+    let guest = h.guest(&pool);
+    Harness::ok(h.call("GetOpenIdToken", json!({"IdentityId": guest, "Logins": {IDP: h.token("alice")}})));
+    let (writes, now) = (h.store.writes(), h.clock.now());
+    h.settle();
+    assert_eq!((h.store.writes(), h.clock.now()), (writes, now), "no Worker lists it: nothing to write again");
+}
