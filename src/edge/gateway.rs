@@ -40,8 +40,8 @@ pub(crate) async fn send(
     let method = Method::from(request.method.clone());
     let body: Option<JsValue> =
         (!request.body.is_empty()).then(|| js_sys::Uint8Array::from(request.body.as_slice()).into());
-    let outbound =
-        super::http::outbound(&forward.url, method.as_ref(), Some(&headers), body.as_ref()).map_err(bad_gateway)?;
+    let outbound = super::http::outbound(&forward.url, method.as_ref(), Some(&headers), body.as_ref(), None)
+        .map_err(bad_gateway)?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let sent = async {

@@ -6,9 +6,8 @@
 
 use std::time::Duration;
 
-use futures_util::future::{select, Either};
 use wasm_bindgen::JsValue;
-use worker::{Delay, Fetch, Headers, Request};
+use worker::{Fetch, Headers, Request};
 
 use crate::core::capabilities::{FetchError, Fetched, Http, MAX_FETCH_BYTES};
 
@@ -18,7 +17,7 @@ pub(crate) struct FetchHttp;
 impl Http for FetchHttp {
     async fn get(&self, url: &str) -> Result<Fetched, FetchError> {
         let fail = |e: worker::Error| FetchError(e.to_string());
-        let request = outbound(url, "GET", None, None).map_err(fail)?;
+        let request = outbound(url, "GET", None, None, None).map_err(fail)?;
         let mut response = Fetch::Request(request).send().await.map_err(fail)?;
         let status = response.status_code();
         let cache_control = response.headers().get("cache-control").ok().flatten();
@@ -33,7 +32,8 @@ impl Http for FetchHttp {
         let fail = |e: worker::Error| FetchError(e.to_string());
         let headers = Headers::new();
         headers.set("content-type", "application/x-www-form-urlencoded; charset=utf-8").map_err(fail)?;
-        let request = outbound(url, "POST", Some(&headers), Some(&JsValue::from_str(body))).map_err(fail)?;
+        let request =
+            outbound(url, "POST", Some(&headers), Some(&JsValue::from_str(body)), Some(STS_TIMEOUT)).map_err(fail)?;
         within(request, STS_TIMEOUT).await.map_err(|e| FetchError(format!("{url}: {e}")))
     }
 
@@ -41,30 +41,34 @@ impl Http for FetchHttp {
         // The URL carries a token: no error names it.
         let headers = Headers::new();
         headers.set("accept", "application/json").map_err(|_| FetchError("bad header".into()))?;
-        let request =
-            outbound(url, "GET", Some(&headers), None).map_err(|_| FetchError("not a valid request URL".into()))?;
+        let request = outbound(url, "GET", Some(&headers), None, Some(TOKEN_CHECK_TIMEOUT))
+            .map_err(|_| FetchError("not a valid request URL".into()))?;
         within(request, TOKEN_CHECK_TIMEOUT).await.map_err(FetchError)
     }
 }
 
-/// Sends `request` and reads its answer, whatever the status, if it all
-/// arrives within `limit` and weighs at most [`MAX_FETCH_BYTES`]. The error
-/// names neither the URL nor the request.
+/// Sends `request` (built with a `limit` timeout signal) and reads its
+/// answer, whatever the status, if it weighs at most [`MAX_FETCH_BYTES`].
+/// The platform aborts the request, its answer's body included, once
+/// `limit` has passed: the outbound connection is released, and no timer of
+/// the wasm's has to wake the call. The error names neither the URL nor the
+/// request.
 async fn within(request: Request, limit: Duration) -> Result<Fetched, String> {
-    let sent = async {
-        let mut response = Fetch::Request(request).send().await?;
-        let status = response.status_code();
-        let body = response.bytes().await?;
-        Ok::<_, worker::Error>((status, body))
-    };
-    match select(Box::pin(sent), Box::pin(Delay::from(limit))).await {
-        Either::Left((Ok((status, body)), _)) if body.len() <= MAX_FETCH_BYTES => {
-            Ok(Fetched { status, cache_control: None, body })
+    let timed_out = |e: worker::Error| {
+        let text = e.to_string();
+        if text.contains("TimeoutError") || text.contains("timed out") || text.contains("aborted") {
+            format!("did not answer within {limit:?}")
+        } else {
+            text
         }
-        Either::Left((Ok(_), _)) => Err(format!("sent more than {MAX_FETCH_BYTES} bytes")),
-        Either::Left((Err(e), _)) => Err(e.to_string()),
-        Either::Right(_) => Err(format!("did not answer within {limit:?}")),
+    };
+    let mut response = Fetch::Request(request).send().await.map_err(timed_out)?;
+    let status = response.status_code();
+    let body = response.bytes().await.map_err(timed_out)?;
+    if body.len() > MAX_FETCH_BYTES {
+        return Err(format!("sent more than {MAX_FETCH_BYTES} bytes"));
     }
+    Ok(Fetched { status, cache_control: None, body })
 }
 
 /// How long AWS STS has to answer.
@@ -73,17 +77,23 @@ const STS_TIMEOUT: Duration = Duration::from_secs(5);
 /// token check.
 const TOKEN_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// An outbound request to `url` that does not follow redirects, built on
-/// `web_sys::RequestInit` directly: `worker::RequestInit`'s conversion
-/// carries the encoder of every `cf` option (about 11 KB of the Worker's
-/// wasm) for a property cognate never sets.
+/// An outbound request to `url` that does not follow redirects (and is
+/// aborted after `timeout`, if given), built on `web_sys::RequestInit`
+/// directly: `worker::RequestInit`'s conversion carries the encoder of
+/// every `cf` option (about 11 KB of the Worker's wasm) for a property
+/// cognate never sets.
 pub(crate) fn outbound(
     url: &str,
     method: &str,
     headers: Option<&Headers>,
     body: Option<&JsValue>,
+    timeout: Option<Duration>,
 ) -> worker::Result<Request> {
     let init = web_sys::RequestInit::new();
+    if let Some(limit) = timeout {
+        let ms = u32::try_from(limit.as_millis()).unwrap_or(u32::MAX);
+        init.set_signal(Some(&web_sys::AbortSignal::timeout_with_u32(ms)));
+    }
     init.set_method(method);
     init.set_redirect(web_sys::RequestRedirect::Manual);
     if let Some(h) = headers {
