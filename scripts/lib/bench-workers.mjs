@@ -178,7 +178,8 @@ export default { async fetch() { return Response.json({ ok: WebAssembly.Module.e
 //   goes to KV (three puts after the answer);
 // - linking a new login to a guest never stored: the identity (a miss), the
 //   tag's pools and pool (cached), the login (a miss), then the object as
-//   above (it reads the guest twice).
+//   above (it reads the guest twice) and, in a `listed` pool, marks the
+//   guest's list entry to be written again later (one more SQLite write).
 // It neither verifies tokens nor signs credentials: the login key is a
 // SHA-256 of pool and token (cognate: an HMAC of pool, issuer and subject),
 // and the credentials answer is a constant of the size of cognate's.
@@ -187,7 +188,9 @@ const BARE_SCRIPT = `
 import { DurableObject } from 'cloudflare:workers';
 
 const SCHEMA = \`CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);\`;
+CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, mutation TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rechecks (key TEXT PRIMARY KEY, due INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS rechecks_by_due ON rechecks (due);\`;
 
 export class Ledger extends DurableObject {
   constructor(ctx, env) {
@@ -222,8 +225,12 @@ export class Ledger extends DurableObject {
     }
   }
   async fetch(request) {
-    const { reads, writes } = await request.json();
+    const { reads, writes, rechecks = [] } = await request.json();
     for (const key of reads) this.sql.exec('SELECT value FROM entries WHERE key = ?', key).toArray();
+    const due = Math.floor(Date.now() / 1000) + 180;
+    for (const key of rechecks) {
+      this.sql.exec('INSERT INTO rechecks (key, due) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET due = excluded.due', key, due);
+    }
     for (const m of writes) {
       this.sql.exec('INSERT INTO entries (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', m.key, m.value);
       this.sql.exec('INSERT INTO outbox (mutation) VALUES (?)', JSON.stringify(m));
@@ -251,9 +258,9 @@ const identityPut = (id, pool, logins, now) => {
     { key: 'member/' + pool + '/' + id, value: '', metadata: JSON.stringify({ l: logins.map((l) => l.provider), c: now, m: now, d: false }) },
   ];
 };
-async function authority(env, pool, reads, writes) {
+async function authority(env, pool, reads, writes, rechecks = []) {
   const stub = env.LEDGER.get(env.LEDGER.idFromName(pool));
-  const r = await stub.fetch('https://pool.internal/command', { method: 'POST', body: JSON.stringify({ reads, writes }) });
+  const r = await stub.fetch('https://pool.internal/command', { method: 'POST', body: JSON.stringify({ reads, writes, rechecks }) });
   return r.json();
 }
 const json = (text) => new Response(text, { headers: { 'content-type': 'application/x-amz-json-1.1' } });
@@ -292,14 +299,16 @@ export default {
       const stored = await cached(env, 'identity/' + id);
       const identity = stored === null ? { logins: [] } : JSON.parse(stored);
       const pool = identity.pool ?? JSON.parse(await cached(env, 'route/' + id.split(':')[1].slice(0, 8)))[0];
-      JSON.parse(await cached(env, 'pool/' + pool));
+      const poolRecord = JSON.parse(await cached(env, 'pool/' + pool));
       if (token) {
         const login = await loginKey(pool, token);
         const owner = await cached(env, login, { keepAbsent: false });
         if (owner === null || (await cached(env, 'identity/' + owner)) === null) {
           const ref = { provider, mac: login.slice(-64) };
+          const listed = stored === null && poolRecord.config.IdentityPoolTags?.['cognate:guest-storage'] !== 'none';
           await authority(env, pool, ['pool/' + pool, login, 'identity/' + id, 'identity/' + id],
-            [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)]);
+            [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)],
+            listed ? ['member/' + pool + '/' + id] : []);
           cache.set(login, { value: id, expires: Date.now() + TTL_MS });
         }
       }
