@@ -26,8 +26,9 @@ pub enum Next {
 
 /// One bounded run: the outbox first, then (with nothing queued) a purge
 /// step, then (with the purge idle or waiting) the list entries due to be
-/// written again (`authority::recheck`). A failure is reported in `Next::Retry` and to `log`, never lost:
-/// whatever was not done stays queued or marked.
+/// written again (`authority::recheck`). A failure is reported in
+/// `Next::Retry` and to `log`, never lost: whatever was not done stays
+/// queued or marked.
 pub async fn run<L: Ledger, S: Store>(
     ledger: &RefCell<L>,
     write_through: &WriteThrough,

@@ -47,12 +47,12 @@ impl Http for FetchHttp {
     }
 }
 
-/// Sends `request` (built with a `limit` timeout signal) and reads its
-/// answer, whatever the status, if it weighs at most [`MAX_FETCH_BYTES`].
-/// The platform aborts the request, its answer's body included, once
-/// `limit` has passed: the outbound connection is released, and no timer of
-/// the wasm's has to wake the call. The error names neither the URL nor the
-/// request.
+/// Sends `request`, built by [`outbound`] with the timeout `limit`, and
+/// reads its answer, whatever the status, if it weighs at most
+/// [`MAX_FETCH_BYTES`]. The platform aborts the request, its answer's body
+/// included, once `limit` has passed (`limit` here only words the error):
+/// the outbound connection is released, and no timer of the wasm's has to
+/// wake the call. The error names neither the URL nor the request.
 async fn within(request: Request, limit: Duration) -> Result<Fetched, String> {
     let timed_out = |e: worker::Error| {
         let text = e.to_string();
