@@ -89,10 +89,22 @@ pub fn scheme_for(host: &str, insecure_http_hosts: &[String]) -> &'static str {
     }
 }
 
+/// The kind of the ID-token provider named `name`, as [`resolve`] gives it
+/// (whether the pool trusts `name` is `resolve`'s to say).
+pub fn id_token_kind(name: &str) -> ProviderKind {
+    match name {
+        _ if name.starts_with("cognito-idp.") => ProviderKind::CognitoUserPool,
+        GOOGLE => ProviderKind::Google,
+        APPLE => ProviderKind::Apple,
+        _ => ProviderKind::Oidc,
+    }
+}
+
 /// The provider `name` of `pool`, if the pool trusts it.
 pub fn resolve(pool: &IdentityPool, name: &str, insecure_http_hosts: &[String]) -> Option<Provider> {
     let supported = pool.supported_login_providers.as_ref().and_then(|m| m.get(name));
-    if name.starts_with("cognito-idp.") {
+    let kind = id_token_kind(name);
+    if kind == ProviderKind::CognitoUserPool {
         let ids: Vec<String> = pool
             .cognito_identity_providers
             .iter()
@@ -117,20 +129,18 @@ pub fn resolve(pool: &IdentityPool, name: &str, insecure_http_hosts: &[String]) 
     if ids.is_empty() || ACCESS_TOKEN_PROVIDERS.contains(&name) {
         return None;
     }
-    let (kind, issuers, keys) = match name {
-        GOOGLE => (
-            ProviderKind::Google,
+    let (issuers, keys) = match kind {
+        ProviderKind::Google => (
             vec!["https://accounts.google.com".to_owned(), "accounts.google.com".to_owned()],
             KeySource::Jwks("https://www.googleapis.com/oauth2/v3/certs".to_owned()),
         ),
-        APPLE => (
-            ProviderKind::Apple,
+        ProviderKind::Apple => (
             vec!["https://appleid.apple.com".to_owned()],
             KeySource::Jwks("https://appleid.apple.com/auth/keys".to_owned()),
         ),
         _ if plausible_issuer_name(name) => {
             let issuer = format!("{}://{name}", scheme_for(host_of(name), insecure_http_hosts));
-            (ProviderKind::Oidc, vec![issuer.clone()], KeySource::Discovery(issuer))
+            (vec![issuer.clone()], KeySource::Discovery(issuer))
         }
         _ => return None,
     };

@@ -114,9 +114,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
                 Some(kind) => (social.verify(&pool.config, name, token, now).await.map_err(refused)?, kind),
                 None => {
                     let verified = verifier.verify(&pool.config, name, token, now).await.map_err(refused)?;
-                    let kind = provider::resolve(&pool.config, name, &self.config.insecure_http_issuers)
-                        .map_or(ProviderKind::Oidc, |p| p.kind);
-                    (verified, kind)
+                    (verified, provider::id_token_kind(name))
                 }
             };
             let mac = self.secrets.hash_key.login_mac(pool.id(), &verified.provider, &verified.sub);
