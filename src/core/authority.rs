@@ -298,9 +298,7 @@ fn put_identity(
     now: u64,
 ) -> Result<(), ApiError> {
     let before = identity_record(ledger, identity_id)?;
-    if recheck::worker_may_write(ledger, &record.pool, before.as_ref(), proven)? {
-        recheck::mark(ledger, &record.pool, identity_id, now)?;
-    }
+    recheck::note(ledger, &record.pool, identity_id, before.as_ref(), proven, now)?;
     ledger.commit(Mutation::Put {
         key: keys::identity(identity_id),
         value: serde_json::to_string(record).expect("records serialize"),
@@ -424,9 +422,7 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                         // A list entry written back by a use noted while the
                         // deletion spread (see `Later::MarkUsed`) goes too.
                         ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
-                        if recheck::worker_may_write(ledger, pool_id, None, true)? {
-                            recheck::mark(ledger, pool_id, &identity_id, now)?;
-                        }
+                        recheck::note(ledger, pool_id, &identity_id, None, true, now)?;
                         continue;
                     }
                     (Some(r), _) if r.deleted => continue,
@@ -435,17 +431,13 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                     }
                     (Some(record), _) => {
                         remove_identity(ledger, &identity_id, record)?;
-                        if recheck::worker_may_write(ledger, &record.pool, Some(record), false)? {
-                            recheck::mark(ledger, &record.pool, &identity_id, now)?;
-                        }
+                        recheck::note(ledger, &record.pool, &identity_id, Some(record), false, now)?;
                         record.pool.clone()
                     }
                     // A guest never stored: its list entry may exist all the same.
                     (None, Some(pool_id)) => {
                         ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
-                        if recheck::worker_may_write(ledger, pool_id, None, true)? {
-                            recheck::mark(ledger, pool_id, &identity_id, now)?;
-                        }
+                        recheck::note(ledger, pool_id, &identity_id, None, true, now)?;
                         pool_id.clone()
                     }
                     (None, None) => continue,

@@ -28,29 +28,30 @@ pub const RECHECK_SECONDS: u64 = STORE_GRACE_SECONDS;
 /// Most entries one background step writes again.
 pub const RECHECK_BATCH: usize = 100;
 
-/// Whether the Worker may write the list entry of an identity of `pool_id`
-/// that was `before` (`None`: never stored, `proven` saying whether its id
-/// proved itself as a guest's). A stored enabled guest's use is noted in
-/// any pool; a guest never stored is listed only in a `listed` pool (or
-/// one deleted since).
-pub(super) fn worker_may_write(
-    ledger: &impl Ledger,
+/// Notes a change of the list entry of `identity_id` in `pool_id` at `now`,
+/// whose identity was `before` (`None`: never stored, `proven` saying
+/// whether its id proved itself as a guest's): if the Worker may write that
+/// entry, it is marked to be written again [`RECHECK_SECONDS`] later. The
+/// Worker notes a stored enabled guest's use in any pool, and lists a guest
+/// never stored only in a `listed` pool (or one deleted since).
+pub(super) fn note(
+    ledger: &mut impl Ledger,
     pool_id: &str,
+    identity_id: &str,
     before: Option<&IdentityRecord>,
     proven: bool,
-) -> Result<bool, ApiError> {
-    Ok(match before {
+    now: u64,
+) -> Result<(), ApiError> {
+    let worker_may_write = match before {
         Some(record) => record.is_guest() && !record.disabled,
         None if proven => read::<PoolRecord>(ledger, &keys::pool(pool_id))?
             .is_none_or(|pool| pool.config.guest_storage() == GuestStorage::Listed),
         None => false,
-    })
-}
-
-/// Marks the list entry of `identity_id` in `pool_id` to be written again
-/// [`RECHECK_SECONDS`] after `now`.
-pub(super) fn mark(ledger: &mut impl Ledger, pool_id: &str, identity_id: &str, now: u64) -> Result<(), LedgerError> {
-    ledger.mark_recheck(&keys::member(pool_id, identity_id), now + RECHECK_SECONDS)
+    };
+    if worker_may_write {
+        ledger.mark_recheck(&keys::member(pool_id, identity_id), now + RECHECK_SECONDS)?;
+    }
+    Ok(())
 }
 
 /// What a background step of rechecks did.
