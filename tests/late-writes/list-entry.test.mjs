@@ -10,11 +10,10 @@
 // `bash scripts/build-worker.sh` first.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Miniflare } from 'miniflare';
 import { generateVars } from '../../scripts/dev-vars.mjs';
 import { adminCaller } from '../../scripts/lib/admin.mjs';
 import { call } from '../../scripts/lib/bench-load.mjs';
-import { COMPATIBILITY_DATE, cognateWorker, freePort, requireBuild, signInPool } from '../../scripts/lib/bench-workers.mjs';
+import { cognateWorker, freePort, requireBuild, signInPool, start } from '../../scripts/lib/bench-workers.mjs';
 import { startIdp } from '../e2e/idp.mjs';
 
 const CLIENT_ID = 'cognate-late-writes';
@@ -36,11 +35,9 @@ test('a linked guest listed again as it was by a late write is listed with its l
   const idp = await startIdp();
   const port = await freePort();
   const vars = await generateVars({ issuer: `http://127.0.0.1:${port}` });
-  const mf = new Miniflare({
-    host: '127.0.0.1', port, workers: [{ compatibilityDate: COMPATIBILITY_DATE, ...cognateWorker(vars) }],
-  });
+  const worker = await start(cognateWorker(vars), port).catch(async (e) => { await idp.close(); throw e; });
+  const { mf, endpoint } = worker;
   try {
-    const endpoint = (await mf.ready).origin;
     const kv = await mf.getKVNamespace('IDENTITIES');
     const must = adminCaller(endpoint, vars);
     const api = async (op, body) => JSON.parse(await call(endpoint, op, body));
@@ -67,6 +64,6 @@ test('a linked guest listed again as it was by a late write is listed with its l
     assert.ok(seconds >= 170, `written again ${seconds.toFixed(0)} s after the link, not before late writes have landed`);
   } finally {
     await mf.dispose();
-    await idp.close?.();
+    await idp.close();
   }
 });
