@@ -1,17 +1,19 @@
-// End-to-end benchmark: the built Worker in workerd (wrangler dev on
-// 127.0.0.1:8791, fresh state), driven over loopback with the JSON protocol.
+// End-to-end benchmark: the built Worker in workerd (wrangler dev on a free
+// port of 127.0.0.1, fresh state of its own), driven over loopback with the
+// JSON protocol.
 // Measures the latency of warm GetCredentialsForIdentity, GetOpenIdToken and
 // GetId calls one at a time, then throughput with 16 in flight. Bounded:
 // a fixed number of requests. Run: npm run bench:e2e
 import { startWorker } from '../tests/e2e/worker.mjs';
 import { signedCall } from './lib/admin.mjs';
+import { freePort } from './lib/free-port.mjs';
 
 const SEQUENTIAL = 400;
 const WARMUP = 50;
 const CONCURRENT = 2000;
 const IN_FLIGHT = 16;
 
-const worker = await startWorker({ port: 8791, name: 'bench', build: 'release' });
+const worker = await startWorker({ port: await freePort(), name: `bench-e2e-${process.pid}`, build: 'release' });
 const admin = { accessKeyId: worker.vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: worker.vars.ADMIN_SECRET_ACCESS_KEY };
 
 async function call(op, body) {

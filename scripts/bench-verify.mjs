@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { root, startWorker } from '../tests/e2e/worker.mjs';
+import { freePort } from './lib/free-port.mjs';
 
 const REPEAT = 2000;
 const ROUNDS = 3;
@@ -42,8 +43,10 @@ async function rate(url, body) {
   return REPEAT / ((best - once) / 1000);
 }
 
-const cognate = await startWorker({ port: 8793, name: 'bench-verify' });
-const jose = await startJose(8794);
+// Free ports and a state folder of this run's own, so that it runs beside
+// `npm run dev`, the tests and another run.
+const cognate = await startWorker({ port: await freePort(), name: `bench-verify-${process.pid}` });
+const jose = await startJose(await freePort());
 try {
   const rows = {};
   for (const alg of ['ES256', 'RS256']) {

@@ -4,7 +4,7 @@
 // answer), and a bare JS Worker that does the same storage work as each
 // cognate call under test and nothing else.
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { freePort } from './free-port.mjs';
 import { Miniflare } from 'miniflare';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -98,14 +98,7 @@ export async function signInPool(must, { provider, clientId, storage }) {
   return IdentityPoolId;
 }
 
-/** A free port on 127.0.0.1 (the issuer names the Worker's URL before it starts). */
-export async function freePort() {
-  const s = createServer();
-  await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address();
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
+export { freePort };
 
 /**
  * The empty Worker: reads the request and gives a constant small JSON

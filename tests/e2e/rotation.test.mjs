@@ -8,7 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/lib/free-port.mjs';
 import {
   CognitoIdentityClient,
   CreateIdentityPoolCommand,
@@ -28,13 +28,6 @@ const NAME = `rotation-${process.pid}`;
 let worker;
 let port;
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: p } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return p;
-}
 
 /** Applies a rotate.mjs step to the Worker's env file, then restarts it. */
 async function rotate(step, slot) {

@@ -9,20 +9,12 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { createServer } from 'node:net';
+import { freePort } from '../../scripts/lib/free-port.mjs';
 import { checkLog } from './log-scan.mjs';
 import { root, startWorker } from './worker.mjs';
 import { startSocialFakes } from './social-fakes.mjs';
 import { startDevIdp } from '../../scripts/dev-idp.mjs';
 
-/** A port that nothing listens on now. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * moto (installed by scripts/setup.sh) as AWS STS and S3 on a free port of
