@@ -6,13 +6,19 @@
 // turns, round by round, so that a spell of load on this shared machine
 // falls on both; each side's best round and best overhead count (a single
 // overhead sample moved the ratio from 0.6 to 1.3). Run: npm run bench:verify
+// [-- --repeat N] [--rounds R] (2000 and 5 unless told).
 import { spawn } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { root, startWorker } from '../tests/e2e/worker.mjs';
 import { freePort } from './lib/free-port.mjs';
 
-const REPEAT = 2000;
-const ROUNDS = 5;
+const { values: args } = parseArgs({
+  options: { repeat: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } },
+});
+const REPEAT = Number(args.repeat);
+const ROUNDS = Number(args.rounds);
+if (!(REPEAT >= 1) || !(ROUNDS >= 1)) throw new Error('--repeat and --rounds must be ≥ 1');
 const OVERHEAD_SAMPLES = 20;
 
 async function startJose(port) {

@@ -3,7 +3,8 @@
 # and lint checks, the native core tests, the fuzz targets' seeds, the
 # release Worker's build (checked for test-only routes), the end-to-end
 # suite against the test Worker in workerd, a short load with its invariants
-# checked, and brief runs of the benchmark and the profiler.
+# checked, and brief runs of every benchmark and of the profiler (so that they
+# stay runnable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,8 +17,9 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --no-default-features --features edge --target wasm32-unknown-unknown -- -D warnings
 cargo clippy --all-targets --no-default-features --features browser --target wasm32-unknown-unknown -- -D warnings
 
-echo "==> native tests"
+echo "==> native tests, and each cargo bench once (criterion's test mode)"
 cargo test
+cargo test --benches
 
 echo "==> the browser package's wasm exports, in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --no-default-features --features browser --lib
@@ -63,7 +65,10 @@ grep -E '^# (pass|fail)' target/late-writes.log
 echo "==> the load's invariant checks, then 20 s of mixed load with the state checked after (npm run load: 5 minutes; docs/load.md)"
 node --test scripts/lib/load-check.test.mjs
 npm run --silent load -- --seconds 20
-echo "==> npm run bench, bench:isolate and profile, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md holds a real run)"
+echo "==> npm run bench, bench:isolate, profile, bench:e2e, bench:doors and bench:verify, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md and docs/benchmarks.md hold real runs)"
 npm run --silent bench -- --scale 0.05 --cold-starts 1 > target/bench-smoke.log 2>&1 || { cat target/bench-smoke.log >&2; exit 1; }
 npm run --silent bench:isolate -- --requests 50 --rounds 1 > target/bench-isolate-smoke.log 2>&1 || { cat target/bench-isolate-smoke.log >&2; exit 1; }
 npm run --silent profile -- --call link --requests 50 --top 3 > target/profile-smoke.log 2>&1 || { cat target/profile-smoke.log >&2; exit 1; }
+npm run --silent bench:e2e > target/bench-e2e-smoke.log 2>&1 || { cat target/bench-e2e-smoke.log >&2; exit 1; }
+npm run --silent bench:doors > target/bench-doors-smoke.log 2>&1 || { cat target/bench-doors-smoke.log >&2; exit 1; }
+npm run --silent bench:verify -- --repeat 20 --rounds 1 > target/bench-verify-smoke.log 2>&1 || { cat target/bench-verify-smoke.log >&2; exit 1; }
