@@ -6,8 +6,9 @@
 // Closed loop, `--clients` (16) at once, fixed request counts after a
 // warmup, so the run is bounded (one to three minutes on 2 cores). Measures new
 // guest GetId (pools tagged cognate:guest-storage none and listed), warm
-// guest and signed-in GetCredentialsForIdentity, a pool's linking
-// throughput (new logins signing in; logins linked to guests), cold starts,
+// guest and signed-in GetCredentialsForIdentity, a pool's linking and
+// merging throughput (new logins signing in; logins linked to guests;
+// guests merged into the identity that owns their login), cold starts,
 // and sizes; prints one table and the goals with pass/fail (a missed goal
 // does not fail the run; errors do). `--markdown` writes BENCHMARKS.md.
 // Needs `bash scripts/build-worker.sh` first (and build-browser.sh for the
@@ -83,9 +84,16 @@ try {
   const signedInCall = JSON.stringify({ IdentityId: signedIn, Logins: { [provider]: warmToken } });
   await call(cognate.endpoint, 'GetCredentialsForIdentity', signedInCall);
   const n = WRITES.warmup + WRITES.total;
-  log(`set-up: minting ${2 * n} ID tokens, creating ${n} guests to link…`);
-  const tokens = await inBatches(Array.from({ length: 2 * n }, (_, i) => () => token(`new-user-${i}`)), 4);
-  const guests = await inBatches(Array.from({ length: n }, () => async () => (await api('GetId', { IdentityPoolId: listed })).IdentityId), clients);
+  log(`set-up: minting ${3 * n} ID tokens, creating ${2 * n} guests to link and merge and ${n} identities to merge them into…`);
+  const tokens = await inBatches(Array.from({ length: 3 * n }, (_, i) => () => token(`new-user-${i}`)), 4);
+  const newGuests = () => inBatches(Array.from({ length: n }, () => async () => (await api('GetId', { IdentityPoolId: listed })).IdentityId), clients);
+  const guests = await newGuests();
+  const mergedGuests = await newGuests();
+  // The identities that own the merging calls' logins (signed in before the
+  // KV copy below, so the bare Workers have their records).
+  const ownerToken = (i) => tokens[2 * n + i];
+  const owners = await inBatches(Array.from({ length: n }, (_, i) => async () => (
+    await api('GetId', { IdentityPoolId: listed, Logins: { [provider]: ownerToken(i) } })).IdentityId), clients);
 
   // The bare Workers start from a copy of cognate's KV (same keys, same values) and pools.
   const bare = await start(bareWorker(credentials));
@@ -107,6 +115,7 @@ try {
     const to = await b.mf.getKVNamespace('KV');
     await inBatches(names.map((k, i) => () => to.put(k, values[i])), 16);
     await to.put(loginKey, signedIn);
+    await inBatches(owners.map((owner, i) => async () => to.put(await bareLoginKey(listed, ownerToken(i)), owner)), 16);
     for (const pool of [none, listed]) await call(b.endpoint, 'Seed', { pool, value: values[names.indexOf(`pool/${pool}`)] });
   }
   const empty = await start(EMPTY_WORKER);
@@ -130,6 +139,8 @@ try {
   await measure('GetId with a new login', signInRequest, WRITES, withoutPuts(signInRequest));
   const linkRequest = (i) => ['GetCredentialsForIdentity', { IdentityId: guests[i], Logins: { [provider]: tokens[n + i] } }];
   await measure('a new login linked to a guest', linkRequest, WRITES, withoutPuts(linkRequest));
+  const mergeRequest = (i) => ['GetCredentialsForIdentity', { IdentityId: mergedGuests[i], Logins: { [provider]: ownerToken(i) } }];
+  await measure('a guest merged into its login\'s identity', mergeRequest, WRITES, withoutPuts(mergeRequest));
 } finally {
   for (const w of running) await w.mf.dispose();
   await idp.close();
@@ -162,18 +173,22 @@ const rows = [
   ...rowsOf('warm signed-in GetCredentialsForIdentity', 'warm signed-in GetCredentialsForIdentity', 'isolate-cached reads'),
   ...rowsOf('GetId with a new login', 'linking: GetId with a new login', '1 KV get, DO, 3 KV puts after its answer'),
   ...rowsOf('a new login linked to a guest', 'linking: a new login linked to a guest', '2 KV gets, DO, 3 KV puts after its answer'),
+  ...rowsOf('a guest merged into its login\'s identity', 'merging: a guest into the identity that owns its login',
+    '3 KV gets, DO, 2 KV puts after its answer'),
 ];
 const table = [HEADER, ...tableRows(rows)];
 const signIn = m['GetId with a new login'];
 const link = m['a new login linked to a guest'];
+const merge = m['a guest merged into its login\'s identity'];
 const toMain = (x, g) => x.rate / g.empty.rate / MAIN_NEW_GUEST.toEmpty;
 const linking = [
   `linking throughput of one pool: new logins ${Math.round(signIn.cognate.rate)}/s`,
   `(${times(signIn.cognate.rate / guestId.cognate.rate)}× this run's new guest GetId),`,
-  `logins linked to guests ${Math.round(link.cognate.rate)}/s (${times(link.cognate.rate / guestId.cognate.rate)}×).`,
-  `Against main's new guest GetId: cognate ${times(toMain(signIn.cognate, signIn))}× and ${times(toMain(link.cognate, link))}×;`,
-  `the bare Worker ${times(toMain(signIn.bare, signIn))}× and ${times(toMain(link.bare, link))}×,`,
-  `and without its KV puts ${times(toMain(signIn.bareNoPuts, signIn))}× and ${times(toMain(link.bareNoPuts, link))}×.`,
+  `logins linked to guests ${Math.round(link.cognate.rate)}/s (${times(link.cognate.rate / guestId.cognate.rate)}×),`,
+  `guests merged ${Math.round(merge.cognate.rate)}/s (${times(merge.cognate.rate / guestId.cognate.rate)}×).`,
+  `Against main's new guest GetId: cognate ${[signIn, link, merge].map((g) => `${times(toMain(g.cognate, g))}×`).join(', ')};`,
+  `the bare Worker ${[signIn, link, merge].map((g) => `${times(toMain(g.bare, g))}×`).join(', ')},`,
+  `and without its KV puts ${[signIn, link, merge].map((g) => `${times(toMain(g.bareNoPuts, g))}×`).join(', ')}.`,
 ].join(' ');
 const coldLine = `cold start (new workerd → first answer, median of ${args['cold-starts']}): cognate ${fmt(cold.cognate.total, 0)} ms `
   + `(first request ${fmt(cold.cognate.first, 1)} ms), an empty Worker with the same bindings ${fmt(cold.empty.total, 0)} ms (first request ${fmt(cold.empty.first, 1)} ms); `
@@ -191,9 +206,9 @@ const goals = [
   versus('new guest GetId, pool `listed`, to empty', guestId.cognate, guestId.empty, 0.35),
   versus('warm guest GetCredentialsForIdentity to empty', warmGuest.cognate, warmGuest.empty, 0.7),
   versus('warm signed-in GetCredentialsForIdentity to bare', warmSigned.cognate, warmSigned.bare, 0.9),
-  ...[['new logins', signIn], ['logins linked to guests', link]].map(([what, g]) => {
+  ...[['new logins', signIn], ['logins linked to guests', link], ['guests merged', merge]].map(([what, g]) => {
     const main = toMain(g.cognate, g);
-    return [`linking (${what}) ≥ 3× main's new guest GetId (${MAIN_NEW_GUEST.rate}/s, ${times(MAIN_NEW_GUEST.toEmpty)}× empty)`,
+    return [`linking/merging (${what}) ≥ 3× main's new guest GetId (${MAIN_NEW_GUEST.rate}/s, ${times(MAIN_NEW_GUEST.toEmpty)}× empty)`,
       `${times(ratio(g.cognate, g.empty))}× empty = ${times(main)}× main`, main >= 3];
   }),
   ['Worker ≤ 250 KiB gzip', size.worker ? kib(size.worker.gzip) : '—', size.worker ? size.worker.gzip <= 250 * 1024 : null],

@@ -172,7 +172,13 @@ export default { async fetch() { return Response.json({ ok: WebAssembly.Module.e
 // - linking a new login to a guest never stored: the identity (a miss), the
 //   tag's pools and pool (cached), the login (a miss), then the object as
 //   above (it reads the guest twice) and, in a `listed` pool, marks the
-//   guest's list entry to be written again later (one more SQLite write).
+//   guest's list entry to be written again later (one more SQLite write);
+// - merging a guest never stored into the identity that owns the call's
+//   login: the identity (a miss), the tag's pools and pool (cached), the
+//   login and its owner (KV gets), then the object, which reads pool, login,
+//   the guest and the owner and commits the guest disabled with no logins
+//   (its record and list entry; the owner's logins do not change), marking
+//   the list entry in a `listed` pool.
 // It neither verifies tokens nor signs credentials: the login key is a
 // SHA-256 of pool and token (cognate: an HMAC of pool, issuer and subject),
 // and the credentials answer is a constant of the size of cognate's.
@@ -244,11 +250,11 @@ async function cached(env, key, { keepAbsent = true } = {}) {
 }
 const hex = (bytes) => [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 const loginKey = async (pool, token) => 'login/' + pool + '/' + hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(pool + '\\n' + token)));
-const identityPut = (id, pool, logins, now) => {
-  const record = { pool, logins, created: now, modified: now, disabled: false };
+const identityPut = (id, pool, logins, now, disabled = false) => {
+  const record = { pool, logins, created: now, modified: now, disabled };
   return [
     { key: 'identity/' + id, value: JSON.stringify(record) },
-    { key: 'member/' + pool + '/' + id, value: '', metadata: JSON.stringify({ l: logins.map((l) => l.provider), c: now, m: now, d: false }) },
+    { key: 'member/' + pool + '/' + id, value: '', metadata: JSON.stringify({ l: logins.map((l) => l.provider), c: now, m: now, d: disabled }) },
   ];
 };
 async function authority(env, pool, reads, writes, rechecks = []) {
@@ -296,13 +302,17 @@ export default {
       if (token) {
         const login = await loginKey(pool, token);
         const owner = await cached(env, login, { keepAbsent: false });
+        const listed = stored === null && poolRecord.config.IdentityPoolTags?.['cognate:guest-storage'] !== 'none';
+        const rechecks = listed ? ['member/' + pool + '/' + id] : [];
         if (owner === null || (await cached(env, 'identity/' + owner)) === null) {
           const ref = { provider, mac: login.slice(-64) };
-          const listed = stored === null && poolRecord.config.IdentityPoolTags?.['cognate:guest-storage'] !== 'none';
           await authority(env, pool, ['pool/' + pool, login, 'identity/' + id, 'identity/' + id],
-            [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)],
-            listed ? ['member/' + pool + '/' + id] : []);
+            [{ key: login, value: id }, ...identityPut(id, pool, [...identity.logins, ref], now)], rechecks);
           cache.set(login, { value: id, expires: Date.now() + TTL_MS });
+        } else if (owner !== id) {
+          await authority(env, pool, ['pool/' + pool, login, 'identity/' + id, 'identity/' + owner],
+            identityPut(id, pool, [], now, true), rechecks);
+          cache.delete('identity/' + id);
         }
       }
       return json(env.CREDENTIALS);
