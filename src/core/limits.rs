@@ -4,11 +4,13 @@
 //! core decides what is counted, under which key, and what a client over its
 //! limit is told (Cognito's `TooManyRequestsException`). A client over its
 //! failed sign-in limit is refused before any token of its is verified, for
-//! [`BLOCK_SECONDS`], by the isolate that saw it go over.
+//! [`BLOCK_SECONDS`], by the isolate that saw it go over. An IPv6 client is
+//! counted by its /64 network ([`counted_address`]).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
+use std::net::{IpAddr, Ipv6Addr};
 use std::pin::Pin;
 
 /// How long an isolate refuses sign-ins from an address that went over its
@@ -16,6 +18,28 @@ use std::pin::Pin;
 pub const BLOCK_SECONDS: u64 = 60;
 /// Addresses an isolate remembers as blocked before it starts over.
 const MAX_BLOCKED: usize = 4096;
+
+/// The address `client` is counted under. An IPv4 address as it is, also
+/// when it comes mapped into IPv6 (`::ffff:192.0.2.1`, a dual-stack
+/// socket's form). An IPv6 address by its /64 network, written
+/// `2001:db8:1:2::/64`: a provider gives each subscriber at least a /64,
+/// and a client may send from any address in it, so counting single
+/// addresses would give it 2^64 budgets. Anything else (the platform
+/// always gives an address; a local client may send any header) is
+/// counted as it is.
+pub fn counted_address(client: &str) -> String {
+    match client.parse::<IpAddr>() {
+        Ok(IpAddr::V4(v4)) => v4.to_string(),
+        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                format!("{}/64", Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+        Err(_) => client.to_owned(),
+    }
+}
 
 /// What is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,9 +109,10 @@ pub struct Limits<'a> {
 }
 
 impl Limits<'_> {
-    /// The client's address as counted (`-` when unknown).
-    pub fn address(&self) -> &str {
-        self.client.unwrap_or("-")
+    /// The client's address as counted ([`counted_address`]; `-` when
+    /// unknown).
+    pub fn address(&self) -> String {
+        self.client.map_or_else(|| "-".to_owned(), counted_address)
     }
 
     /// The counter key of a new identity in `pool_id`.
@@ -164,6 +189,23 @@ mod tests {
         assert!(list.holds("a0", 100), "a live block survives");
         assert!(list.holds("new", 100));
         assert!(!list.holds("a1", 100));
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_network() {
+        // One /64, however its addresses are written.
+        for address in ["2001:db8:1:2::1", "2001:0db8:0001:0002:ffff:ffff:ffff:fffe", "2001:DB8:1:2:0:0:0:9"] {
+            assert_eq!(counted_address(address), "2001:db8:1:2::/64", "{address}");
+        }
+        assert_eq!(counted_address("2001:db8:1:3::1"), "2001:db8:1:3::/64", "the next network");
+        assert_eq!(counted_address("::1"), "::/64");
+        // IPv4, also mapped into IPv6, is the address itself.
+        assert_eq!(counted_address("192.0.2.1"), "192.0.2.1");
+        assert_eq!(counted_address("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(counted_address("::ffff:c000:201"), "192.0.2.1");
+        // What is not an address is counted as it is.
+        assert_eq!(counted_address("not an address"), "not an address");
+        assert_eq!(counted_address("2001:db8::1%eth0"), "2001:db8::1%eth0");
     }
 
     #[test]

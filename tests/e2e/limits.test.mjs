@@ -55,6 +55,33 @@ test('a client makes at most the limit of new guests per pool and minute', async
   assert.ok((await clientAt().send(new GetIdCommand({ IdentityPoolId: pool }))).IdentityId);
 });
 
+test('an IPv6 client meets the limit from any address of its /64', async () => {
+  const pool = await guestPool();
+  // A fresh documentation network (RFC 3849), a new address in it each call.
+  const network = `2001:db8:${randomInt(65536).toString(16)}:${randomInt(65536).toString(16)}`;
+  const host = () => [0, 0, 0, 0].map(() => randomInt(65536).toString(16)).join(':');
+  const app = publicClient();
+  app.middlewareStack.remove('clientAddress');
+  speakingFrom(app, () => `${network}:${host()}`);
+  let allowed = 0;
+  let refused = 0;
+  for (let i = 0; i < 2 * NEW_IDENTITIES_PER_MINUTE + 1; i++) {
+    try {
+      await app.send(new GetIdCommand({ IdentityPoolId: pool }));
+      allowed++;
+    } catch (e) {
+      assert.equal(e.name, 'TooManyRequestsException');
+      refused++;
+    }
+  }
+  assert.ok(refused > 0 && allowed <= 2 * NEW_IDENTITIES_PER_MINUTE, `${allowed} allowed, ${refused} refused`);
+  // Another network is another client.
+  const neighbour = publicClient();
+  neighbour.middlewareStack.remove('clientAddress');
+  speakingFrom(neighbour, () => `2001:db8:${randomInt(65536).toString(16)}:ffff::1`);
+  assert.ok((await neighbour.send(new GetIdCommand({ IdentityPoolId: pool }))).IdentityId);
+});
+
 test('failed sign-ins block a client, even with a good token, for a minute', async () => {
   const admin = client();
   const { IdentityPoolId: pool } = await admin.send(new CreateIdentityPoolCommand({

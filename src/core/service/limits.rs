@@ -36,7 +36,7 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
         pool: &PoolRecord,
         logins: &BTreeMap<String, String>,
     ) -> Result<Vec<Login>, ApiError> {
-        if self.limits.blocked.holds(self.limits.address(), self.clock.now()) {
+        if self.limits.blocked.holds(&self.limits.address(), self.clock.now()) {
             return Err(too_many().with_detail("client blocked after failed sign-ins"));
         }
         match self.verify_logins(pool, logins).await {
@@ -53,10 +53,10 @@ impl<S: Store, A: Authority, K: Signer, H: Http, V: Verifier> Service<'_, S, A, 
             return refusal;
         }
         let address = self.limits.address();
-        if self.limits.limiter.allow(Limit::FailedSignIn, address).await {
+        if self.limits.limiter.allow(Limit::FailedSignIn, &address).await {
             return refusal;
         }
-        self.limits.blocked.block(address, self.clock.now());
+        self.limits.blocked.block(&address, self.clock.now());
         too_many().with_detail("failed sign-ins over the limit of this client")
     }
 }

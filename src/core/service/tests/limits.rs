@@ -35,6 +35,30 @@ fn new_guests_are_limited_per_client_and_pool() {
 }
 
 #[test]
+fn an_ipv6_client_cannot_move_to_another_address_of_its_network() {
+    let h = Harness::new();
+    let pool = h.guest_pool();
+    h.limiter.allowed.set(2);
+    assert_eq!(get_id(&h, "2001:db8:7:1::1", json!({"IdentityPoolId": pool})).status, 200);
+    assert_eq!(get_id(&h, "2001:db8:7:1::2", json!({"IdentityPoolId": pool})).status, 200);
+    let over = get_id(&h, "2001:db8:7:1:a:b:c:d", json!({"IdentityPoolId": pool}));
+    assert_eq!(over.error_type(), "TooManyRequestsException", "a third address of the same /64");
+    assert_eq!(h.limiter.count(Limit::NewIdentity, &format!("{pool} 2001:db8:7:1::/64")), 3);
+    // The next /64 is another client.
+    assert_eq!(get_id(&h, "2001:db8:7:2::1", json!({"IdentityPoolId": pool})).status, 200);
+
+    // A block after failed sign-ins holds the whole network too.
+    let pool = h.signin_pool();
+    h.limiter.allowed.set(1);
+    let bad = json!({"IdentityPoolId": pool, "Logins": {super::signin::IDP: "e30.e30.AAAA"}});
+    assert_eq!(get_id(&h, "2001:db8:9:1::1", bad.clone()).error_type(), "NotAuthorizedException");
+    assert_eq!(get_id(&h, "2001:db8:9:1::2", bad).error_type(), "TooManyRequestsException");
+    let good = json!({"IdentityPoolId": pool, "Logins": {super::signin::IDP: h.token("alice")}});
+    assert_eq!(get_id(&h, "2001:db8:9:1::3", good).error_type(), "TooManyRequestsException");
+    assert_eq!(h.limiter.count(Limit::FailedSignIn, "2001:db8:9:1::/64"), 2);
+}
+
+#[test]
 fn a_known_login_is_no_new_identity_and_a_new_one_is() {
     let h = Harness::new();
     let pool = h.signin_pool();
