@@ -312,6 +312,14 @@ fn put_identity(
     Ok(())
 }
 
+/// Deletes the list entry of `identity_id`, a guest whose id proved itself
+/// and that has no live record (never stored, or deleted already), and marks
+/// it as an entry the Worker may write (see [`recheck`]).
+fn delete_unstored_entry(ledger: &mut impl Ledger, pool_id: &str, identity_id: &str, now: u64) -> Result<(), ApiError> {
+    ledger.commit(Mutation::Delete { key: keys::member(pool_id, identity_id) })?;
+    recheck::note(ledger, pool_id, identity_id, None, true, now)
+}
+
 fn remove_identity(ledger: &mut impl Ledger, identity_id: &str, record: &IdentityRecord) -> Result<(), LedgerError> {
     for login in &record.logins {
         ledger.commit(Mutation::Delete { key: keys::login(&record.pool, &login.mac) })?;
@@ -421,8 +429,7 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                     (Some(r), Some(pool_id)) if r.deleted => {
                         // A list entry written back by a use noted while the
                         // deletion spread (see `Later::MarkUsed`) goes too.
-                        ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
-                        recheck::note(ledger, pool_id, &identity_id, None, true, now)?;
+                        delete_unstored_entry(ledger, pool_id, &identity_id, now)?;
                         continue;
                     }
                     (Some(r), _) if r.deleted => continue,
@@ -436,8 +443,7 @@ pub fn execute(ledger: &mut impl Ledger, command: Command) -> Result<Outcome, Ap
                     }
                     // A guest never stored: its list entry may exist all the same.
                     (None, Some(pool_id)) => {
-                        ledger.commit(Mutation::Delete { key: keys::member(pool_id, &identity_id) })?;
-                        recheck::note(ledger, pool_id, &identity_id, None, true, now)?;
+                        delete_unstored_entry(ledger, pool_id, &identity_id, now)?;
                         pool_id.clone()
                     }
                     (None, None) => continue,
