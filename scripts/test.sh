@@ -66,9 +66,15 @@ echo "==> the load's invariant checks, then 20 s of mixed load with the state ch
 node --test scripts/lib/load-check.test.mjs
 npm run --silent load -- --seconds 20
 echo "==> npm run bench, bench:isolate, profile, bench:e2e, bench:doors and bench:verify, briefly, so that they stay runnable (figures this short mean nothing; BENCHMARKS.md and docs/benchmarks.md hold real runs)"
-npm run --silent bench -- --scale 0.05 --cold-starts 1 > target/bench-smoke.log 2>&1 || { cat target/bench-smoke.log >&2; exit 1; }
-npm run --silent bench:isolate -- --requests 50 --rounds 1 > target/bench-isolate-smoke.log 2>&1 || { cat target/bench-isolate-smoke.log >&2; exit 1; }
-npm run --silent profile -- --call link --requests 50 --top 3 > target/profile-smoke.log 2>&1 || { cat target/profile-smoke.log >&2; exit 1; }
-npm run --silent bench:e2e > target/bench-e2e-smoke.log 2>&1 || { cat target/bench-e2e-smoke.log >&2; exit 1; }
-npm run --silent bench:doors > target/bench-doors-smoke.log 2>&1 || { cat target/bench-doors-smoke.log >&2; exit 1; }
-npm run --silent bench:verify -- --repeat 20 --rounds 1 > target/bench-verify-smoke.log 2>&1 || { cat target/bench-verify-smoke.log >&2; exit 1; }
+# `npm run <script> [-- args]`, its output kept in target/<script>-smoke.log
+# and shown only if it fails.
+brief() {
+  local log="target/${1//:/-}-smoke.log"
+  npm run --silent "$@" > "$log" 2>&1 || { cat "$log" >&2; exit 1; }
+}
+brief bench -- --scale 0.05 --cold-starts 1
+brief bench:isolate -- --requests 50 --rounds 1
+brief profile -- --call link --requests 50 --top 3
+brief bench:e2e
+brief bench:doors
+brief bench:verify -- --repeat 20 --rounds 1

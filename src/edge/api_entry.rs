@@ -43,8 +43,8 @@ pub fn cognate_api(raw: web_sys::Request, body: Vec<u8>, env: Env, ctx: worker::
 /// The waker of the first poll, which hands its wake-ups to the task that
 /// polls the answer after it. Some futures keep the waker of their first
 /// poll only (`worker::Delay` registers its timer once): woken through
-/// this, they still reach the task. A wake-up before the task's first poll is not needed:
-/// the task polls at once.
+/// this, they still reach the task. A wake-up before the task's first poll
+/// is not needed: the task polls at once.
 #[derive(Default)]
 struct Handoff(Mutex<Option<Waker>>);
 
