@@ -177,18 +177,21 @@ const rows = [
     '3 KV gets, DO, 2 KV puts after its answer'),
 ];
 const table = [HEADER, ...tableRows(rows)];
-const signIn = m['GetId with a new login'];
-const link = m['a new login linked to a guest'];
-const merge = m['a guest merged into its login\'s identity'];
+// One pool's changes: what each is called, and its measurements.
+const changes = [
+  ['new logins', m['GetId with a new login']],
+  ['logins linked to guests', m['a new login linked to a guest']],
+  ['guests merged', m['a guest merged into its login\'s identity']],
+];
 const toMain = (x, g) => x.rate / g.empty.rate / MAIN_NEW_GUEST.toEmpty;
+/** Each change's rate on `side` (cognate, bare, bareNoPuts) against main's new guest GetId. */
+const againstMain = (side) => changes.map(([, g]) => `${times(toMain(g[side], g))}×`).join(', ');
 const linking = [
-  `linking throughput of one pool: new logins ${Math.round(signIn.cognate.rate)}/s`,
-  `(${times(signIn.cognate.rate / guestId.cognate.rate)}× this run's new guest GetId),`,
-  `logins linked to guests ${Math.round(link.cognate.rate)}/s (${times(link.cognate.rate / guestId.cognate.rate)}×),`,
-  `guests merged ${Math.round(merge.cognate.rate)}/s (${times(merge.cognate.rate / guestId.cognate.rate)}×).`,
-  `Against main's new guest GetId: cognate ${[signIn, link, merge].map((g) => `${times(toMain(g.cognate, g))}×`).join(', ')};`,
-  `the bare Worker ${[signIn, link, merge].map((g) => `${times(toMain(g.bare, g))}×`).join(', ')},`,
-  `and without its KV puts ${[signIn, link, merge].map((g) => `${times(toMain(g.bareNoPuts, g))}×`).join(', ')}.`,
+  'linking throughput of one pool:',
+  changes.map(([what, g], i) => `${what} ${Math.round(g.cognate.rate)}/s `
+    + `(${times(g.cognate.rate / guestId.cognate.rate)}×${i === 0 ? " this run's new guest GetId" : ''})`).join(', ') + '.',
+  `Against main's new guest GetId: cognate ${againstMain('cognate')}; the bare Worker ${againstMain('bare')},`,
+  `and without its KV puts ${againstMain('bareNoPuts')}.`,
 ].join(' ');
 const coldLine = `cold start (new workerd → first answer, median of ${args['cold-starts']}): cognate ${fmt(cold.cognate.total, 0)} ms `
   + `(first request ${fmt(cold.cognate.first, 1)} ms), an empty Worker with the same bindings ${fmt(cold.empty.total, 0)} ms (first request ${fmt(cold.empty.first, 1)} ms); `
@@ -206,7 +209,7 @@ const goals = [
   versus('new guest GetId, pool `listed`, to empty', guestId.cognate, guestId.empty, 0.35),
   versus('warm guest GetCredentialsForIdentity to empty', warmGuest.cognate, warmGuest.empty, 0.7),
   versus('warm signed-in GetCredentialsForIdentity to bare', warmSigned.cognate, warmSigned.bare, 0.9),
-  ...[['new logins', signIn], ['logins linked to guests', link], ['guests merged', merge]].map(([what, g]) => {
+  ...changes.map(([what, g]) => {
     const main = toMain(g.cognate, g);
     return [`linking/merging (${what}) ≥ 3× main's new guest GetId (${MAIN_NEW_GUEST.rate}/s, ${times(MAIN_NEW_GUEST.toEmpty)}× empty)`,
       `${times(ratio(g.cognate, g.empty))}× empty = ${times(main)}× main`, main >= 3];
