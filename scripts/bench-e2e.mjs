@@ -4,9 +4,9 @@
 // Measures the latency of warm GetCredentialsForIdentity, GetOpenIdToken and
 // GetId calls one at a time, then throughput with 16 in flight. Bounded:
 // a fixed number of requests. Run: npm run bench:e2e
-import { randomInt } from 'node:crypto';
 import { startWorker } from '../tests/e2e/worker.mjs';
 import { signedCall } from './lib/admin.mjs';
+import { anyAddress } from './lib/client-address.mjs';
 import { freePort } from './lib/free-port.mjs';
 
 const SEQUENTIAL = 400;
@@ -27,7 +27,7 @@ async function call(op, body) {
       // from one, the 450 new guests would meet the abuse limit of 60 a
       // minute (wrangler.toml's NEW_IDENTITY_LIMIT, which wrangler dev
       // counts). The local runtime passes the header through.
-      'cf-connecting-ip': `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`,
+      'cf-connecting-ip': anyAddress(),
     },
     body: JSON.stringify(body),
   });

@@ -29,6 +29,7 @@ import {
 } from '@aws-sdk/client-cognito-identity';
 import { generateVars } from './dev-vars.mjs';
 import { adminCaller } from './lib/admin.mjs';
+import { anyAddress } from './lib/client-address.mjs';
 import { createInterface } from 'node:readline';
 import { Miniflare } from 'miniflare';
 import { ACCOUNT, COMPATIBILITY_DATE, cognateWorker, freePort, requireBuild } from './lib/bench-workers.mjs';
@@ -115,7 +116,7 @@ try {
 
   const clientAddress = (c) => {
     c.middlewareStack.add((next) => (a) => {
-      a.request.headers['cf-connecting-ip'] = `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
+      a.request.headers['cf-connecting-ip'] = anyAddress();
       return next(a);
     }, { step: 'build', name: 'clientAddress' });
     return c;

@@ -2,7 +2,7 @@
 // its admin key pair, SDK clients and small helpers.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import {
@@ -15,6 +15,7 @@ import {
 import { S3Client } from '@aws-sdk/client-s3';
 import { parseVars } from '../../scripts/dev-vars.mjs';
 import { signedCall } from '../../scripts/lib/admin.mjs';
+import { anyAddress } from '../../scripts/lib/client-address.mjs';
 
 export const endpoint = process.env.COGNATE_ENDPOINT ?? 'http://127.0.0.1:8790';
 export const vars = parseVars(readFileSync(process.env.COGNATE_ENV_FILE ?? 'target/e2e/test.env', 'utf8'));
@@ -22,15 +23,8 @@ export const region = 'us-east-1';
 export const adminCredentials = { accessKeyId: vars.ADMIN_ACCESS_KEY_ID, secretAccessKey: vars.ADMIN_SECRET_ACCESS_KEY };
 export const GUEST_ROLE = 'arn:aws:iam::000000000000:role/e2e-guest';
 
-/**
- * A client address for one request: a fresh one each time, so the abuse
- * limits (per address, see limits.test.mjs) never join the calls of tests
- * that are not about them. Cloudflare sets CF-Connecting-IP; the local
- * runtime passes a client's through.
- */
-export function anyAddress() {
-  return `10.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
-}
+// A fresh client address per request (see limits.test.mjs for the limits).
+export { anyAddress };
 
 /** `sdkClient` with each request from `address()`. */
 export function speakingFrom(sdkClient, address = anyAddress) {
